@@ -1,0 +1,34 @@
+{
+    "name": "Missed Call Text-Back",
+    "version": "18.0.1.0.0",
+    "summary": "Text callers back within seconds when a call to your Twilio number goes unanswered, "
+               "log every call and turn missed calls into CRM leads",
+    "category": "Sales/CRM",
+    "author": "crm_missed_call_textback developers",
+    "license": "LGPL-3",
+    "depends": [
+        "crm",
+        "sms",
+        "phone_validation",
+        "resource",
+        "utm",
+    ],
+    "external_dependencies": {
+        "python": ["twilio", "phonenumbers"],
+    },
+    "data": [
+        "security/crm_missed_call_textback_security.xml",
+        "security/ir.model.access.csv",
+        "data/crm_missed_call_data.xml",
+        "data/crm_textback_template_data.xml",
+        "data/ir_cron_data.xml",
+        "views/crm_call_log_views.xml",
+        "views/crm_phone_line_views.xml",
+        "views/crm_textback_template_views.xml",
+        "views/crm_lead_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/crm_missed_call_menus.xml",
+    ],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,140 @@
+"""Twilio webhooks. Each one validates, in this order, the shape of the ids,
+the company of the Account SID and the request's signature, then hands over to
+a model method. Any failure before the signature is checked gets the same 403."""
+import logging
+import re
+
+from twilio.request_validator import RequestValidator
+
+from odoo import SUPERUSER_ID, http
+from odoo.http import request
+
+from ..models.crm_call_log import CALL_IN_PROGRESS_STATUSES, CALL_OUTCOMES
+from ..tools import twiml
+
+_logger = logging.getLogger(__name__)
+
+SID_PATTERNS = {
+    "AccountSid": re.compile(r"^AC[0-9a-fA-F]{32}$"),
+    "CallSid": re.compile(r"^CA[0-9a-fA-F]{32}$"),
+    "MessageSid": re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$"),
+}
+# Twilio's own webhook bodies are a few kilobytes at most.
+MAX_BODY_BYTES = 64 * 1024
+
+ROUTE = {"type": "http", "auth": "public", "methods": ["POST"], "csrf": False, "save_session": False}
+
+
+class TwilioWebhookController(http.Controller):
+
+    @http.route("/missed_call/twilio/voice", **ROUTE)
+    def twilio_voice(self, **_kwargs):
+        params, companies = self._validated_request("CallSid")
+        if companies is None:
+            return self._forbidden()
+        CallLog = request.env["crm.call.log"].with_user(SUPERUSER_ID)
+        log = CallLog._twilio_incoming_call(companies, params)
+        if not log:
+            return self._twiml(twiml.reject())
+        line = log.line_id
+        action_url = f"{line.get_base_url()}/missed_call/twilio/dial_status"
+        return self._twiml(twiml.dial(line.forward_to, line.ring_timeout, action_url))
+
+    @http.route("/missed_call/twilio/dial_status", **ROUTE)
+    def twilio_dial_status(self, **_kwargs):
+        params, companies = self._validated_request("CallSid")
+        if companies is None:
+            return self._forbidden()
+        dial_status = params.get("DialCallStatus")
+        if dial_status not in CALL_OUTCOMES:
+            return self._bad_request(f"Unknown DialCallStatus {dial_status!r}")
+        CallLog = request.env["crm.call.log"].with_user(SUPERUSER_ID)
+        log = CallLog._twilio_call_outcome(
+            companies, params, dial_status, self._seconds(params.get("DialCallDuration")), auto_commit=True)
+        if log.status == "missed":
+            return self._twiml(twiml.say_and_hang_up(log.line_id.missed_call_message))
+        return self._twiml(twiml.empty())
+
+    @http.route("/missed_call/twilio/call_status", **ROUTE)
+    def twilio_call_status(self, **_kwargs):
+        params, companies = self._validated_request("CallSid")
+        if companies is None:
+            return self._forbidden()
+        call_status = params.get("CallStatus")
+        if call_status in CALL_OUTCOMES:
+            CallLog = request.env["crm.call.log"].with_user(SUPERUSER_ID)
+            CallLog._twilio_call_outcome(
+                companies, params, call_status, self._seconds(params.get("CallDuration")), auto_commit=True)
+        elif call_status not in CALL_IN_PROGRESS_STATUSES:
+            return self._bad_request(f"Unknown CallStatus {call_status!r}")
+        return self._empty_ok()
+
+    @http.route("/missed_call/twilio/message_status", **ROUTE)
+    def twilio_message_status(self, **_kwargs):
+        params, companies = self._validated_request("MessageSid")
+        if companies is None:
+            return self._forbidden()
+        request.env["crm.call.log"].with_user(SUPERUSER_ID)._twilio_message_status(companies, params)
+        return self._empty_ok()
+
+    # ------------------------------------------------------------
+    # Validation
+    # ------------------------------------------------------------
+
+    def _validated_request(self, sid_field):
+        """Return the form and the companies whose Auth Token signed it, or
+        ``(form, None)`` when the request must be refused."""
+        httprequest = request.httprequest
+        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
+            return {}, None
+        params = httprequest.form.to_dict()
+        for field in ("AccountSid", sid_field):
+            if not SID_PATTERNS[field].match(params.get(field) or ""):
+                return params, None
+        signature = httprequest.headers.get("X-Twilio-Signature")
+        if not signature:
+            return params, None
+        companies = request.env["res.company"]._twilio_companies_for_account(params["AccountSid"])
+        url = self._signed_url()
+        signed_by = companies.filtered(
+            lambda company: company.twilio_auth_token
+            and RequestValidator(company.twilio_auth_token).validate(url, params, signature))
+        if not signed_by:
+            _logger.warning("Refused a Twilio webhook to %s: invalid signature", httprequest.path)
+            return params, None
+        return params, signed_by
+
+    def _signed_url(self):
+        """The URL Twilio called: the public base URL of this database (web.base.url),
+        not the one a reverse proxy forwards, plus the path and query string."""
+        httprequest = request.httprequest
+        base_url = request.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
+        query = httprequest.query_string.decode()
+        return f"{base_url}{httprequest.path}" + (f"?{query}" if query else "")
+
+    @staticmethod
+    def _seconds(value):
+        try:
+            return max(int(value or 0), 0)
+        except (TypeError, ValueError):
+            return 0
+
+    # ------------------------------------------------------------
+    # Responses
+    # ------------------------------------------------------------
+
+    @staticmethod
+    def _twiml(body):
+        return request.make_response(body, headers=[("Content-Type", "text/xml; charset=utf-8")])
+
+    @staticmethod
+    def _empty_ok():
+        return request.make_response("", status=200, headers=[("Content-Type", "text/plain")])
+
+    @staticmethod
+    def _forbidden():
+        return request.make_response("Forbidden", status=403, headers=[("Content-Type", "text/plain")])
+
+    @staticmethod
+    def _bad_request(message):
+        return request.make_response(message, status=400, headers=[("Content-Type", "text/plain")])

@@ -1,0 +1,519 @@
+import logging
+import random
+from datetime import timedelta
+
+from markupsafe import Markup
+from psycopg2 import errors as pg_errors
+
+from odoo import _, api, fields, models
+from odoo.tools import format_datetime
+
+from ..tools import twilio_api
+
+_logger = logging.getLogger(__name__)
+
+CALL_STATUSES = [("ringing", "Ringing"), ("answered", "Answered"), ("missed", "Missed")]
+MISSED_REASONS = [
+    ("no-answer", "No answer"),
+    ("busy", "Busy"),
+    ("failed", "Failed"),
+    ("canceled", "Caller hung up"),
+]
+TEXTBACK_STATES = [
+    ("none", "None"),
+    ("skipped", "Skipped"),
+    ("queued", "Queued"),
+    ("sent", "Sent"),
+    ("delivered", "Delivered"),
+    ("undelivered", "Undelivered"),
+    ("failed", "Failed"),
+]
+TEXTBACK_SKIP_REASONS = [
+    ("withheld", "Caller ID withheld"),
+    ("invalid_number", "Number cannot receive texts"),
+    ("own_number", "Call from one of our lines"),
+    ("blacklisted", "Number opted out"),
+    ("no_template", "No template on the line"),
+]
+
+# Outcome of a <Dial> (DialCallStatus) or of a whole call (CallStatus).
+CALL_OUTCOMES = {
+    "completed": ("answered", False),
+    "answered": ("answered", False),
+    "no-answer": ("missed", "no-answer"),
+    "busy": ("missed", "busy"),
+    "failed": ("missed", "failed"),
+    "canceled": ("missed", "canceled"),
+}
+# CallStatus values that say the call is not over yet.
+CALL_IN_PROGRESS_STATUSES = frozenset({"queued", "initiated", "ringing", "in-progress"})
+
+# Twilio message status -> text-back state. Statuses missing here (inbound ones) change nothing.
+TWILIO_MESSAGE_STATES = {
+    "accepted": "queued",
+    "scheduled": "queued",
+    "queued": "queued",
+    "sending": "queued",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "partially_delivered": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",
+}
+# A state only ever moves to a higher rank: a late "sent" never undoes "delivered".
+TEXTBACK_STATE_RANK = {
+    "none": 0, "skipped": 0, "queued": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3,
+}
+
+# Seconds before each new try of a text-back that failed for a transient reason.
+RETRY_DELAYS = (30, 60, 120, 300, 900, 1800)
+MAX_SEND_ATTEMPTS = len(RETRY_DELAYS) + 1
+# While one process sends, nobody else does: the cron waits this long before taking over.
+SEND_LEASE = timedelta(seconds=90)
+# A missed call whose CRM update failed is tried again by the cron after this delay.
+CRM_RETRY_DELAY = timedelta(minutes=2)
+
+
+class CrmCallLog(models.Model):
+    """One inbound call to a phone line, answered or missed, and its text-back."""
+    _name = "crm.call.log"
+    _description = "Call Log"
+    _order = "call_start desc, id desc"
+    _rec_name = "from_number"
+
+    call_sid = fields.Char("Call SID", required=True, readonly=True, copy=False)
+    line_id = fields.Many2one("crm.phone.line", "Line", required=True, index=True, ondelete="restrict")
+    company_id = fields.Many2one(
+        "res.company", related="line_id.company_id", store=True, index=True, precompute=True)
+    user_id = fields.Many2one(
+        "res.users", "Salesperson", compute="_compute_user_id", store=True, precompute=True,
+        readonly=False, index=True)
+    from_number = fields.Char("Caller", help="The caller's number as Twilio gave it (E.164 when known).")
+    to_number = fields.Char("Called Number")
+    call_start = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    duration = fields.Integer("Duration (s)", help="Seconds of conversation; 0 for a missed call.")
+    status = fields.Selection(CALL_STATUSES, required=True, default="ringing", index=True)
+    missed_reason = fields.Selection(MISSED_REASONS)
+    after_hours = fields.Boolean(help="The call came outside the line's business hours.")
+    textback_state = fields.Selection(
+        TEXTBACK_STATES, "Text-Back", required=True, default="none", index=True)
+    textback_skip_reason = fields.Selection(TEXTBACK_SKIP_REASONS, "Text-Back Skipped Because")
+    textback_template_id = fields.Many2one("crm.textback.template", "Text-Back Template")
+    textback_sid = fields.Char("Message SID", copy=False, index="btree_not_null")
+    textback_body = fields.Text("Text-Back Message")
+    textback_error = fields.Char("Text-Back Error")
+    textback_attempts = fields.Integer("Send Attempts")
+    textback_next_try = fields.Datetime("Next Send Attempt", index="btree_not_null")
+    next_opening_text = fields.Char(help="When the business opens again, in words, for after-hours texts.")
+    partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
+    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null", ondelete="set null")
+    crm_synced = fields.Boolean(
+        "CRM Updated", help="The contact, lead and call-back activity of this missed call are done.")
+    caller_first_name = fields.Char(compute="_compute_caller_first_name")
+
+    _sql_constraints = [
+        ("call_sid_uniq", "unique(call_sid)", "A call is logged once: this Call SID exists already."),
+    ]
+
+    @api.depends("line_id")
+    def _compute_user_id(self):
+        for log in self:
+            log.user_id = log.line_id.user_id
+
+    @api.depends("partner_id.name", "from_number")
+    def _compute_caller_first_name(self):
+        for log in self:
+            name = (log.partner_id.name or "").strip()
+            # A contact created from a call is named after its number until somebody renames it.
+            if not name or any(char.isdigit() for char in name):
+                log.caller_first_name = _("there")
+            else:
+                log.caller_first_name = name.split()[0]
+
+    def _compute_display_name(self):
+        for log in self:
+            log.display_name = _("%(number)s on %(line)s", number=log.from_number or _("Unknown caller"),
+                                 line=log.line_id.name or "")
+
+    # ------------------------------------------------------------
+    # Twilio webhooks (called by the controller, as superuser, for the
+    # companies whose Auth Token signed the request)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _twilio_incoming_call(self, companies, params):
+        """A call comes in: log it as ringing. Return the log, or an empty
+        recordset when the called number is no line of ``companies``."""
+        line = self.env["crm.phone.line"]._find_for_twilio(companies, params.get("To"))
+        if not line:
+            return self
+        return self._find_or_create_call(line, params)
+
+    @api.model
+    def _twilio_call_outcome(self, companies, params, call_status, duration, auto_commit=False):
+        """The call ``params['CallSid']`` ended with ``call_status`` (a DialCallStatus or
+        CallStatus value). Record it; a missed call gets its text-back and CRM update."""
+        log = self.search([("call_sid", "=", params["CallSid"]), ("company_id", "in", companies.ids)], limit=1)
+        if not log:
+            line = self.env["crm.phone.line"]._find_for_twilio(companies, params.get("To"))
+            if not line:
+                return self
+            log = self._find_or_create_call(line, params)
+            if not log:
+                return self
+        status, reason = CALL_OUTCOMES[call_status]
+        log._record_outcome(status, reason, duration, auto_commit=auto_commit)
+        return log
+
+    @api.model
+    def _twilio_message_status(self, companies, params):
+        """Status callback of a text-back: move its state forward, never back."""
+        state = TWILIO_MESSAGE_STATES.get(params.get("MessageStatus") or params.get("SmsStatus"))
+        logs = self.search([("textback_sid", "=", params["MessageSid"]), ("company_id", "in", companies.ids)])
+        if not state or not logs:
+            return logs
+        for log in logs:
+            if TEXTBACK_STATE_RANK[state] <= TEXTBACK_STATE_RANK[log.textback_state]:
+                continue
+            vals = {"textback_state": state}
+            if state in ("undelivered", "failed"):
+                code = params.get("ErrorCode")
+                vals["textback_error"] = _("Twilio error %s", code) if code else _("Not delivered")
+            log.write(vals)
+        return logs
+
+    @api.model
+    def _find_or_create_call(self, line, params):
+        log = self.search([("call_sid", "=", params["CallSid"])], limit=1)
+        if log:
+            return log if log.company_id == line.company_id else self
+        vals = {
+            "call_sid": params["CallSid"],
+            "line_id": line.id,
+            "from_number": self._normalize_caller_number(params.get("From"), line),
+            "to_number": line.number,
+        }
+        try:
+            with self.env.cr.savepoint():
+                return self.create(vals)
+        except pg_errors.UniqueViolation:
+            # The same call is being logged by a concurrent delivery of this webhook,
+            # which commits it and does the rest.
+            _logger.info("Call %s is logged by a concurrent request", params["CallSid"])
+            return self
+
+    @api.model
+    def _normalize_caller_number(self, number, line):
+        """The caller's number in E.164 when it is a phone number, else as given (or False)."""
+        if not number:
+            return False
+        number = number.strip()
+        return self.browse()._phone_format(number=number, country=line.company_id.country_id) or number
+
+    # ------------------------------------------------------------
+    # Outcome of a call
+    # ------------------------------------------------------------
+
+    def _record_outcome(self, status, reason, duration, auto_commit=False):
+        """Record how the call ended, once. A missed call is texted back first (the log
+        committed before the API call), then the CRM is updated. Safe to call again."""
+        self.ensure_one()
+        send_now = False
+        if self.status == "ringing":
+            self.write({
+                "status": status,
+                "missed_reason": reason if status == "missed" else False,
+                "duration": duration if status == "answered" else 0,
+                "partner_id": self._find_caller_partner().id,
+            })
+            if status == "missed":
+                self._textback_prepare()
+                send_now = self.textback_state == "queued"
+            self._commit(auto_commit)
+        if send_now:
+            self._textback_send(auto_commit=auto_commit)
+        if self.status == "missed" and not self.crm_synced:
+            self._crm_sync_safely()
+
+    def _commit(self, auto_commit):
+        if auto_commit:
+            self.env.cr.commit()
+
+    # ------------------------------------------------------------
+    # Text-back
+    # ------------------------------------------------------------
+
+    def _caller_can_be_texted(self):
+        """None when the caller can be texted, else the skip reason."""
+        self.ensure_one()
+        number = self.from_number
+        if not number or not number.startswith("+"):
+            return "withheld"
+        if number != self.browse()._phone_format(number=number, country=self.company_id.country_id):
+            return "invalid_number"
+        if self.env["crm.phone.line"].with_context(active_test=False).search_count(
+                [("number", "=", number)], limit=1):
+            return "own_number"
+        if self.env["phone.blacklist"].sudo().search_count([("number", "=", number)], limit=1):
+            return "blacklisted"
+        return None
+
+    def _textback_prepare(self):
+        """Choose the template for the time of the call, render it, and queue the text."""
+        self.ensure_one()
+        line = self.line_id
+        after_hours = not line._is_open_at(self.call_start)
+        template = (line.after_hours_template_id if after_hours else line.template_id) or line.template_id
+        skip_reason = self._caller_can_be_texted() or (not template and "no_template")
+        vals = {"after_hours": after_hours, "textback_template_id": template.id}
+        if after_hours:
+            lang = self.partner_id.lang or self.company_id.partner_id.lang
+            vals["next_opening_text"] = line._next_opening_in_words(self.call_start, lang)
+        self.write(vals)
+        if skip_reason:
+            self.write({"textback_state": "skipped", "textback_skip_reason": skip_reason})
+            return
+        self.write({
+            "textback_body": template._render_for_call(self),
+            "textback_state": "queued",
+            "textback_next_try": fields.Datetime.now() + SEND_LEASE,
+        })
+
+    def _message_status_url(self):
+        return f"{self.get_base_url()}/missed_call/twilio/message_status"
+
+    def _textback_send(self, auto_commit=False):
+        """One attempt to send the queued text-back through Twilio."""
+        self.ensure_one()
+        try:
+            sid, status = twilio_api.send_message(
+                self.company_id._twilio_client(),
+                to=self.from_number,
+                from_=self.line_id.number,
+                body=self.textback_body,
+                status_callback=self._message_status_url(),
+            )
+        except twilio_api.TwilioSendError as error:
+            self._textback_attempt_failed(error)
+        else:
+            state = TWILIO_MESSAGE_STATES.get(status, "queued")
+            self.write({
+                "textback_sid": sid,
+                "textback_state": state if TEXTBACK_STATE_RANK[state] > TEXTBACK_STATE_RANK["queued"] else "queued",
+                "textback_attempts": self.textback_attempts + 1,
+                "textback_next_try": False,
+                "textback_error": False,
+            })
+        self._commit(auto_commit)
+
+    def _textback_attempt_failed(self, error):
+        attempts = self.textback_attempts + 1
+        if error.transient and attempts < MAX_SEND_ATTEMPTS:
+            delay = RETRY_DELAYS[attempts - 1] * random.uniform(0.8, 1.2)
+            next_try = fields.Datetime.now() + timedelta(seconds=delay)
+            self.write({
+                "textback_attempts": attempts,
+                "textback_error": _("%(error)s (attempt %(attempt)s, trying again)", error=error, attempt=attempts),
+                "textback_next_try": next_try,
+            })
+            self.env.ref("crm_missed_call_textback.ir_cron_textback_retry")._trigger(next_try)
+            _logger.info("Text-back of call %s will be tried again at %s: %s", self.call_sid, next_try, error)
+        else:
+            self.write({
+                "textback_state": "failed",
+                "textback_attempts": attempts,
+                "textback_error": str(error),
+                "textback_next_try": False,
+            })
+            _logger.warning("Text-back of call %s failed: %s", self.call_sid, error)
+
+    def action_retry_textback(self):
+        """Queue a failed text-back again (button on the call log)."""
+        for log in self.filtered(lambda log: log.textback_state == "failed" and log.textback_body):
+            log.write({
+                "textback_state": "queued",
+                "textback_sid": False,
+                "textback_attempts": 0,
+                "textback_error": False,
+                "textback_next_try": fields.Datetime.now(),
+            })
+        self.env.ref("crm_missed_call_textback.ir_cron_textback_retry")._trigger()
+
+    @api.model
+    def _cron_textback_retry(self, auto_commit=True, limit=200):
+        """Send the text-backs that are due again, then finish CRM updates that failed."""
+        now = fields.Datetime.now()
+        due = self.search([
+            ("textback_state", "=", "queued"),
+            ("textback_sid", "=", False),
+            ("textback_next_try", "<=", now),
+        ], limit=limit, order="textback_next_try")
+        for log in due:
+            if not log._try_lock():
+                continue
+            log.textback_next_try = now + SEND_LEASE
+            self._commit(auto_commit)
+            log._textback_send(auto_commit=auto_commit)
+        pending_crm = self.search([
+            ("status", "=", "missed"),
+            ("crm_synced", "=", False),
+            ("write_date", "<=", now - CRM_RETRY_DELAY),
+        ], limit=limit)
+        for log in pending_crm:
+            if log._try_lock():
+                log._crm_sync_safely()
+                self._commit(auto_commit)
+
+    def _try_lock(self):
+        """Lock this log's row for the transaction, or return False if another one holds it."""
+        self.env.cr.execute(
+            "SELECT id FROM crm_call_log WHERE id = %s FOR UPDATE SKIP LOCKED", [self.id])
+        return bool(self.env.cr.fetchone())
+
+    # ------------------------------------------------------------
+    # CRM
+    # ------------------------------------------------------------
+
+    def _caller_e164(self):
+        number = self.from_number
+        return number if number and number.startswith("+") else False
+
+    def _find_caller_partner(self):
+        self.ensure_one()
+        number = self._caller_e164()
+        if not number:
+            return self.env["res.partner"]
+        Partner = self.env["res.partner"].with_context(active_test=True)
+        company_domain = [("company_id", "in", [False, self.company_id.id])]
+        return (
+            Partner.search([("phone_sanitized", "=", number)] + company_domain, limit=1, order="id")
+            or Partner.search([("phone_mobile_search", "=", number)] + company_domain, limit=1, order="id")
+        )
+
+    def _find_open_lead(self, partner, number):
+        domain = [("company_id", "in", [False, self.company_id.id]), ("probability", "<", 100)]
+        if partner:
+            domain += ["|", ("phone_sanitized", "=", number), ("partner_id", "=", partner.id)]
+        else:
+            domain += [("phone_sanitized", "=", number)]
+        return self.env["crm.lead"].search(domain, order="create_date desc, id desc", limit=1)
+
+    def _crm_sync_safely(self):
+        """Update the CRM; a failure is logged and left for the cron, never lost."""
+        try:
+            with self.env.cr.savepoint():
+                self._crm_sync()
+        except Exception:
+            _logger.exception("CRM update of missed call %s failed; the cron will try again", self.call_sid)
+
+    def _crm_sync(self):
+        """Contact, lead, timeline and call-back activity of a missed call."""
+        self.ensure_one()
+        number = self._caller_e164()
+        if not number:
+            # A withheld number gives nobody to call back.
+            self.crm_synced = True
+            return
+        partner = self.partner_id or self._find_caller_partner()
+        existing_customer = bool(partner)
+        if not partner:
+            partner = self._create_caller_partner(number)
+        message = self._crm_message()
+        lead = self._find_open_lead(partner, number)
+        if lead:
+            if not lead.partner_id:
+                lead.partner_id = partner
+            lead.message_post(body=message, subtype_xmlid="mail.mt_note")
+        else:
+            lead = self.env["crm.lead"].create(self._prepare_lead_values(partner, number))
+            lead.message_post(body=message, subtype_xmlid="mail.mt_note")
+        if existing_customer:
+            partner.message_post(body=message, subtype_xmlid="mail.mt_note")
+        self._schedule_call_back(lead, partner)
+        self.write({"partner_id": partner.id, "lead_id": lead.id, "crm_synced": True})
+
+    def _create_caller_partner(self, number):
+        country = self.env["res.country"]
+        region = self._phone_region(number)
+        if region:
+            country = self.env["res.country"].search([("code", "=", region)], limit=1)
+        return self.env["res.partner"].create({
+            "name": self.browse()._phone_format(number=number, country=country, force_format="INTERNATIONAL") or number,
+            "phone": number,
+            "country_id": country.id,
+            "company_id": self.company_id.id,
+        })
+
+    @staticmethod
+    def _phone_region(number):
+        try:
+            import phonenumbers
+            return phonenumbers.region_code_for_number(phonenumbers.parse(number))
+        except Exception:  # noqa: BLE001 - any unparsable number simply has no region
+            return False
+
+    def _prepare_lead_values(self, partner, number):
+        line = self.line_id
+        use_leads = self.env.ref("crm.group_use_lead") in self.env.ref("base.group_user").implied_ids
+        return {
+            "name": _("Missed call from %s", partner.name),
+            "type": "lead" if use_leads else "opportunity",
+            "partner_id": partner.id,
+            "phone": number,
+            "user_id": line.user_id.id,
+            "team_id": (line.team_id or line.user_id.sale_team_id).id,
+            "company_id": line.company_id.id,
+            "source_id": self.env.ref("crm_missed_call_textback.utm_source_missed_call").id,
+            "medium_id": self.env.ref("utm.utm_medium_phone").id,
+            "tag_ids": [fields.Command.link(self.env.ref("crm_missed_call_textback.crm_tag_missed_call").id)],
+            "description": Markup("<p>%s</p>") % self._call_summary(),
+        }
+
+    def _call_summary(self):
+        tz = self.line_id._calendar_tz().zone
+        when = format_datetime(self.env, self.call_start, tz=tz, dt_format="medium")
+        reason = dict(self._fields["missed_reason"]._description_selection(self.env)).get(self.missed_reason, "")
+        summary = _("Missed call on %(line)s (%(number)s) at %(when)s: %(reason)s",
+                    line=self.line_id.name, number=self.line_id.number, when=when, reason=reason.lower())
+        if self.after_hours:
+            summary = _("%s, after hours", summary)
+        return summary
+
+    def _crm_message(self):
+        if self.textback_state == "skipped":
+            reason = dict(self._fields["textback_skip_reason"]._description_selection(self.env))
+            textback = _("No text-back: %s.", reason.get(self.textback_skip_reason, ""))
+        elif self.textback_state == "failed":
+            textback = _("The text-back could not be sent: %s", self.textback_error or "")
+        else:
+            textback = _("Text-back sent: “%s”", self.textback_body or "")
+        return Markup("<p>%s.</p><p>%s</p>") % (self._call_summary(), textback)
+
+    def _schedule_call_back(self, lead, partner):
+        user = lead.user_id or self.line_id.user_id
+        call_type = self.env.ref("mail.mail_activity_data_call")
+        already = lead.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == call_type and activity.user_id == user)
+        if already:
+            return
+        lead.activity_schedule(
+            "mail.mail_activity_data_call",
+            date_deadline=fields.Date.context_today(lead.with_user(user)),
+            summary=_("Call back %s now: leads called within 5 minutes convert best", partner.name),
+            user_id=user.id,
+        )
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_open_lead(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.lead",
+            "res_id": self.lead_id.id,
+            "view_mode": "form",
+        }

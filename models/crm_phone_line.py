@@ -1,0 +1,196 @@
+from datetime import timedelta
+
+import pytz
+from babel.dates import format_date, format_time
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.misc import babel_locale_parse
+
+MIN_RING_TIMEOUT = 5
+MAX_RING_TIMEOUT = 60
+# How far ahead to look for the next opening (covers long holidays).
+NEXT_OPENING_HORIZON = timedelta(days=21)
+
+
+class CrmPhoneLine(models.Model):
+    """A business number connected through Twilio: calls to ``number`` ring ``forward_to``."""
+    _name = "crm.phone.line"
+    _description = "Missed Call Phone Line"
+    _order = "sequence, name, id"
+
+    def _default_template(self, kind):
+        return self.env["crm.textback.template"].search(
+            [("kind", "=", kind), ("company_id", "in", [False, self.env.company.id])], limit=1)
+
+    name = fields.Char(required=True, help="What the line is for, e.g. 'Main line' or 'Downtown shop'.")
+    sequence = fields.Integer(default=10)
+    number = fields.Char(
+        required=True, copy=False,
+        help="The Twilio number your customers call, in international format (+14155550100).")
+    forward_to = fields.Char(
+        "Forward To", required=True,
+        help="The phone that rings when somebody calls the line, in international format.")
+    ring_timeout = fields.Integer(
+        "Ring Timeout (s)", default=20, required=True,
+        help="Seconds the forwarded phone rings before the call counts as missed. Keep it at "
+             "15 to 20 seconds: most mobile voicemails answer after about 25 seconds, and a call "
+             "answered by voicemail would look answered.")
+    calendar_id = fields.Many2one(
+        "resource.calendar", "Business Hours",
+        default=lambda self: self.env.company.resource_calendar_id,
+        help="Missed calls inside these hours get the in-hours text, the others the after-hours "
+             "text. Hours are read in the calendar's timezone; public holidays count as closed. "
+             "Leave empty to treat every call as in hours.")
+    template_id = fields.Many2one(
+        "crm.textback.template", "In-Hours Text", domain=[("kind", "=", "in_hours")],
+        default=lambda self: self._default_template("in_hours"))
+    after_hours_template_id = fields.Many2one(
+        "crm.textback.template", "After-Hours Text", domain=[("kind", "=", "after_hours")],
+        default=lambda self: self._default_template("after_hours"),
+        help="Sent outside business hours. When empty, the in-hours text is sent instead.")
+    user_id = fields.Many2one(
+        "res.users", "Salesperson", required=True, default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        help="Owns the leads of this line and gets the call-back activity.")
+    team_id = fields.Many2one("crm.team", "Sales Team")
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company)
+    booking_url = fields.Char(
+        "Booking Link", help="A page where callers book a time themselves; use it in a template "
+                             "with {{ object.line_id.booking_url }}.")
+    missed_call_message = fields.Char(
+        "Message to the Caller", translate=True,
+        default=lambda self: _("Sorry we missed your call. We will text you now and call you back soon. Goodbye."),
+        help="Spoken to the caller when nobody answers, before the call ends.")
+    active = fields.Boolean(default=True)
+    call_log_ids = fields.One2many("crm.call.log", "line_id", "Calls")
+    call_count = fields.Integer(compute="_compute_call_counts")
+    missed_call_count = fields.Integer(compute="_compute_call_counts")
+    voice_webhook_url = fields.Char("A Call Comes In", compute="_compute_webhook_urls")
+    call_status_webhook_url = fields.Char("Call Status Changes", compute="_compute_webhook_urls")
+
+    _sql_constraints = [
+        ("number_company_uniq", "unique(number, company_id)",
+         "This number is already connected to another line of this company."),
+    ]
+
+    def _compute_call_counts(self):
+        counts = {
+            (line.id, status): count
+            for line, status, count in self.env["crm.call.log"]._read_group(
+                [("line_id", "in", self.ids)], ["line_id", "status"], ["__count"])
+        }
+        for line in self:
+            line.call_count = sum(count for (line_id, _status), count in counts.items() if line_id == line.id)
+            line.missed_call_count = counts.get((line.id, "missed"), 0)
+
+    def _compute_webhook_urls(self):
+        for line in self:
+            base_url = line.get_base_url()
+            line.voice_webhook_url = f"{base_url}/missed_call/twilio/voice"
+            line.call_status_webhook_url = f"{base_url}/missed_call/twilio/call_status"
+
+    @api.constrains("ring_timeout")
+    def _check_ring_timeout(self):
+        for line in self:
+            if not MIN_RING_TIMEOUT <= line.ring_timeout <= MAX_RING_TIMEOUT:
+                raise ValidationError(_(
+                    "The ring timeout of %(line)s must be between %(min)s and %(max)s seconds.",
+                    line=line.name, min=MIN_RING_TIMEOUT, max=MAX_RING_TIMEOUT))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._normalize_numbers(vals, self.env["res.company"].browse(vals.get("company_id")))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "number" in vals or "forward_to" in vals:
+            for line in self:
+                line_vals = dict(vals)
+                line._normalize_numbers(line_vals, line.company_id)
+                super(CrmPhoneLine, line).write(line_vals)
+            return True
+        return super().write(vals)
+
+    def _normalize_numbers(self, vals, company):
+        """Store ``number`` and ``forward_to`` in E.164, or refuse them with a clear message."""
+        country = (company or self.env.company).country_id
+        labels = {"number": _("Twilio number"), "forward_to": _("Forward To")}
+        for fname, label in labels.items():
+            if not vals.get(fname):
+                continue
+            e164 = self.browse()._phone_format(number=vals[fname], country=country, force_format="E164")
+            if not e164:
+                raise ValidationError(_(
+                    "%(label)s '%(number)s' is not a valid phone number. Enter it in international "
+                    "format, for example +14155550100.", label=label, number=vals[fname]))
+            vals[fname] = e164
+
+    @api.model
+    def _find_for_twilio(self, companies, number):
+        """The active line of ``companies`` that Twilio number ``number`` belongs to."""
+        if not number or not companies:
+            return self.browse()
+        return self.search([("number", "=", number.strip()), ("company_id", "in", companies.ids)], limit=1)
+
+    # ------------------------------------------------------------
+    # Business hours
+    # ------------------------------------------------------------
+
+    def _calendar_tz(self):
+        self.ensure_one()
+        return pytz.timezone(self.calendar_id.tz or self.env.company.partner_id.tz or "UTC")
+
+    def _is_open_at(self, when):
+        """Whether the business is open at ``when`` (naive UTC datetime)."""
+        self.ensure_one()
+        if not self.calendar_id:
+            return True
+        start = pytz.utc.localize(when)
+        intervals = self.calendar_id._work_intervals_batch(start, start + timedelta(seconds=1))[False]
+        return bool(intervals)
+
+    def _next_opening(self, when):
+        """The next time the business opens after ``when`` (naive UTC), as an aware
+        datetime in the calendar's timezone, or None when it never opens again soon."""
+        self.ensure_one()
+        if not self.calendar_id:
+            return None
+        start = pytz.utc.localize(when)
+        intervals = self.calendar_id._work_intervals_batch(start, start + NEXT_OPENING_HORIZON)[False]
+        tz = self._calendar_tz()
+        for interval_start, _interval_stop, _meta in intervals:
+            if interval_start > start:
+                return interval_start.astimezone(tz)
+        return None
+
+    def _next_opening_in_words(self, when, lang=None):
+        """'today at 2:00 PM', 'tomorrow at 8:00 AM', 'Monday at 8:00 AM' or 'Dec 24 at 8:00 AM'."""
+        self.ensure_one()
+        opening = self._next_opening(when)
+        if not opening:
+            return _("as soon as we are back")
+        locale = babel_locale_parse(lang or self.env.lang or "en_US")
+        # Narrow and non-breaking spaces are not GSM-7: they would make the text UCS-2.
+        at_time = format_time(opening, format="short", locale=locale).replace("\u202f", " ").replace("\xa0", " ")
+        days = (opening.date() - pytz.utc.localize(when).astimezone(opening.tzinfo).date()).days
+        if days == 0:
+            return _("today at %s", at_time)
+        if days == 1:
+            return _("tomorrow at %s", at_time)
+        if days < 7:
+            return _("%(day)s at %(time)s", day=format_date(opening, "EEEE", locale=locale), time=at_time)
+        return _("%(day)s at %(time)s", day=format_date(opening, "MMM d", locale=locale), time=at_time)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_view_calls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_missed_call_textback.crm_call_log_action")
+        action["domain"] = [("line_id", "=", self.id)]
+        action["context"] = {"default_line_id": self.id}
+        return action

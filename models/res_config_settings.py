@@ -1,0 +1,9 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    twilio_account_sid = fields.Char(related="company_id.twilio_account_sid", readonly=False)
+    twilio_auth_token = fields.Char(
+        related="company_id.twilio_auth_token", readonly=False, groups="base.group_system")

@@ -1,0 +1,37 @@
+# Starts the Twilio API stand-in: Prism serving Twilio's official OpenAPI description
+# (shipped by npm @twilio-alpha/mcp), so each request our twilio client makes is
+# validated against Twilio's own spec. Sourced by scripts/test after scripts/lib.sh.
+# shellcheck shell=bash
+
+start_twilio_stand_in() {
+    local src dir port log
+    src="$MODULE_DIR/scripts/twilio-stand-in"
+    dir="$MCTB_WORK_DIR/twilio-stand-in"
+    command -v npm >/dev/null || die "npm is needed for the Twilio API stand-in (Node.js 18 or newer)."
+    mkdir -p "$dir"
+    if ! cmp -s "$src/package-lock.json" "$dir/package-lock.json" || [ ! -x "$dir/node_modules/.bin/prism" ]; then
+        echo "Installing the Twilio API stand-in (Prism) in $dir" >&2
+        cp "$src/package.json" "$src/package-lock.json" "$dir/"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed in $dir"
+    fi
+    TWILIO_SPEC="$dir/node_modules/@twilio-alpha/mcp/twilio-oai/spec/json/twilio_api_v2010.json"
+    [ -f "$TWILIO_SPEC" ] || die "Twilio's OpenAPI description is missing: $TWILIO_SPEC"
+    port=$(free_port)
+    log="$MCTB_WORK_DIR/twilio-stand-in.log"
+    "$dir/node_modules/.bin/prism" mock --host 127.0.0.1 --port "$port" "$TWILIO_SPEC" >"$log" 2>&1 &
+    TWILIO_STAND_IN_PID=$!
+    for _ in $(seq 1 120); do
+        if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+            export MCTB_TWILIO_STAND_IN_URL="http://127.0.0.1:$port"
+            echo "Twilio API stand-in on $MCTB_TWILIO_STAND_IN_URL (log: $log)" >&2
+            return 0
+        fi
+        kill -0 "$TWILIO_STAND_IN_PID" 2>/dev/null || { cat "$log" >&2; die "the Twilio API stand-in did not start"; }
+        sleep 0.5
+    done
+    die "the Twilio API stand-in did not answer within 60 s (log: $log)"
+}
+
+stop_twilio_stand_in() {
+    [ -n "${TWILIO_STAND_IN_PID:-}" ] && kill "$TWILIO_STAND_IN_PID" 2>/dev/null || true
+}

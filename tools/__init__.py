@@ -1,0 +1,3 @@
+from . import sms_segments
+from . import twilio_api
+from . import twiml
