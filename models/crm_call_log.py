@@ -36,6 +36,16 @@ TEXTBACK_SKIP_REASONS = [
     ("no_template", "No template on the line"),
 ]
 
+MERGE_FIELDS = (
+    "object.caller_first_name",
+    "object.company_id.name",
+    "object.line_id.name",
+    "object.line_id.booking_url",
+    "object.user_id.name",
+    "object.next_opening_text",
+    "object.from_number",
+)
+
 # Outcome of a <Dial> (DialCallStatus) or of a whole call (CallStatus).
 CALL_OUTCOMES = {
     "completed": ("answered", False),
@@ -131,6 +141,11 @@ class CrmCallLog(models.Model):
                 log.caller_first_name = _("there")
             else:
                 log.caller_first_name = name.split()[0]
+
+    def mail_allowed_qweb_expressions(self):
+        # The merge fields of text-back templates: usable by every template author.
+        # Any other expression needs Odoo's "Mail Template Editor" group.
+        return super().mail_allowed_qweb_expressions() + MERGE_FIELDS
 
     def _compute_display_name(self):
         for log in self:

@@ -19,7 +19,8 @@ class CrmTextbackTemplate(models.Model):
     _description = "Missed Call Text-Back Template"
     _order = "kind, sequence, id"
 
-    # Only sales managers edit these templates; webhooks render them as superuser.
+    # As sms.template: anybody may render (webhooks render as superuser), and saving an
+    # expression beyond the merge fields of crm.call.log needs the Mail Template Editor group.
     _unrestricted_rendering = True
 
     name = fields.Char(required=True, translate=True)
@@ -66,7 +67,7 @@ class CrmTextbackTemplate(models.Model):
             return ""
         sample = self._preview_call_log()
         try:
-            return self._render_template_inline_template(self.body, "crm.call.log", sample.ids)[sample.id]
+            return self._render_template_inline_template(self.body, "crm.call.log", list(sample._ids))[sample.id]
         except UserError as error:
             return _("This template cannot be rendered: %s", error)
 

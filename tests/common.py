@@ -1,0 +1,127 @@
+"""Shared set-up of the add-on's tests: a US company connected to Twilio, a
+New York business-hours calendar, a phone line, and the one boundary the
+model tests replace, the call that sends a text through Twilio."""
+import os
+from contextlib import contextmanager
+from datetime import datetime
+from unittest.mock import patch
+
+from twilio.request_validator import RequestValidator
+
+from odoo.tests import TransactionCase, new_test_user
+
+from ..tools import twilio_api
+
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+OTHER_ACCOUNT_SID = "AC" + "2" * 32
+OTHER_AUTH_TOKEN = "fedcba9876543210fedcba9876543210"
+
+LINE_NUMBER = "+14155550100"
+FORWARD_TO = "+14155550199"
+CALLER = "+14155550123"
+
+# Wednesday 25 November 2026 in New York (UTC-5).
+WEDNESDAY_10AM_NY = datetime(2026, 11, 25, 15, 0)
+WEDNESDAY_12_30PM_NY = datetime(2026, 11, 25, 17, 30)  # lunch break
+TUESDAY_10PM_NY = datetime(2026, 11, 25, 3, 0)
+FRIDAY_6PM_NY = datetime(2026, 11, 27, 23, 0)
+
+
+def call_sid(n):
+    return "CA%032x" % n
+
+
+def message_sid(n):
+    return "SM%032x" % n
+
+
+def twilio_signature(auth_token, url, params):
+    """X-Twilio-Signature, computed exactly as Twilio computes it."""
+    return RequestValidator(auth_token).compute_signature(url, params)
+
+
+def twilio_stand_in_url():
+    url = os.environ.get("MCTB_TWILIO_STAND_IN_URL")
+    assert url, "MCTB_TWILIO_STAND_IN_URL is not set: run the tests with scripts/test, which starts the stand-in"
+    return url
+
+
+class TwilioSendRecorder:
+    """Replaces ``twilio_api.send_message``: records each text and answers with
+    the next planned outcome (a Twilio status, or an exception to raise)."""
+
+    def __init__(self, outcomes=None):
+        self.sent = []
+        self.outcomes = list(outcomes or [])
+
+    def __call__(self, client, *, to, from_, body, status_callback):
+        self.sent.append({"to": to, "from": from_, "body": body, "status_callback": status_callback})
+        outcome = self.outcomes.pop(0) if self.outcomes else "queued"
+        if isinstance(outcome, Exception):
+            raise outcome
+        return message_sid(len(self.sent)), outcome
+
+
+class MissedCallCommon(TransactionCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.us = cls.env.ref("base.us")
+        cls.company = cls.env["res.company"].create({
+            "name": "Acme Plumbing",
+            "country_id": cls.us.id,
+            "twilio_account_sid": ACCOUNT_SID,
+            "twilio_auth_token": AUTH_TOKEN,
+        })
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
+        cls.salesman = new_test_user(
+            cls.env, login="mctb_salesman", name="Sam Seller", groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id, company_ids=[(6, 0, [cls.company.id])], tz="America/New_York")
+        cls.manager = new_test_user(
+            cls.env, login="mctb_manager", name="Mia Manager", groups="sales_team.group_sale_manager",
+            company_id=cls.company.id, company_ids=[(6, 0, [cls.company.id])])
+        cls.calendar = cls.env["resource.calendar"].create({
+            "name": "New York shop hours",
+            "tz": "America/New_York",
+            "company_id": cls.company.id,
+        })
+        cls.template_in_hours = cls.env.ref("crm_missed_call_textback.textback_template_in_hours")
+        cls.template_after_hours = cls.env.ref("crm_missed_call_textback.textback_template_after_hours")
+        cls.line = cls.env["crm.phone.line"].create({
+            "name": "Main line",
+            "number": LINE_NUMBER,
+            "forward_to": FORWARD_TO,
+            "calendar_id": cls.calendar.id,
+            "template_id": cls.template_in_hours.id,
+            "after_hours_template_id": cls.template_after_hours.id,
+            "user_id": cls.salesman.id,
+            "company_id": cls.company.id,
+            "booking_url": "https://acme.example/book",
+        })
+        cls.CallLog = cls.env["crm.call.log"]
+
+    def new_call(self, n=1, when=WEDNESDAY_10AM_NY, caller=CALLER, line=None):
+        """A call ringing on the line, as the voice webhook logs it."""
+        line = line or self.line
+        return self.CallLog.create({
+            "call_sid": call_sid(n),
+            "line_id": line.id,
+            "from_number": self.CallLog._normalize_caller_number(caller, line),
+            "to_number": line.number,
+            "call_start": when,
+        })
+
+    @contextmanager
+    def mock_twilio_send(self, outcomes=None):
+        recorder = TwilioSendRecorder(outcomes)
+        with patch.object(twilio_api, "send_message", recorder):
+            yield recorder
+
+    def miss(self, log, reason="no-answer", outcomes=None):
+        """The dial of ``log`` was not answered; return what was sent to Twilio."""
+        with self.mock_twilio_send(outcomes) as recorder:
+            log._record_outcome("missed", reason, 0)
+        return recorder.sent

@@ -1,0 +1,223 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.tests import tagged
+
+from ..tools.twilio_api import TwilioSendError
+from .common import (
+    CALLER, FRIDAY_6PM_NY, LINE_NUMBER, TUESDAY_10PM_NY, WEDNESDAY_10AM_NY, WEDNESDAY_12_30PM_NY,
+    MissedCallCommon, message_sid,
+)
+
+
+@tagged("post_install", "-at_install")
+class TestCallOutcome(MissedCallCommon):
+
+    def test_answered_call_is_logged_with_duration_and_no_text(self):
+        log = self.new_call()
+        with self.mock_twilio_send() as recorder:
+            log._record_outcome("answered", False, 94)
+        self.assertEqual((log.status, log.duration, log.textback_state), ("answered", 94, "none"))
+        self.assertFalse(log.lead_id)
+        self.assertEqual(recorder.sent, [])
+
+    def test_each_missed_reason_texts_the_caller_once(self):
+        for n, reason in enumerate(["no-answer", "busy", "failed", "canceled"], start=1):
+            with self.subTest(reason=reason):
+                log = self.new_call(n, caller=f"+1415555{n:04d}")
+                sent = self.miss(log, reason)
+                self.assertEqual((log.status, log.missed_reason), ("missed", reason))
+                self.assertEqual(len(sent), 1)
+                self.assertEqual(sent[0]["to"], f"+1415555{n:04d}")
+                self.assertEqual(sent[0]["from"], LINE_NUMBER)
+                self.assertTrue(sent[0]["status_callback"].endswith("/missed_call/twilio/message_status"))
+                self.assertEqual(log.textback_sid, message_sid(1))
+                self.assertEqual(log.textback_state, "queued")
+
+    def test_in_hours_missed_call_gets_the_in_hours_template(self):
+        log = self.new_call(when=WEDNESDAY_10AM_NY)
+        sent = self.miss(log)
+        self.assertFalse(log.after_hours)
+        self.assertEqual(log.textback_template_id, self.template_in_hours)
+        self.assertEqual(sent[0]["body"], log.textback_body)
+        self.assertIn("Acme Plumbing", log.textback_body)
+        self.assertIn("within the hour", log.textback_body)
+
+    def test_after_hours_missed_call_says_when_the_business_opens(self):
+        log = self.new_call(when=TUESDAY_10PM_NY)
+        self.miss(log)
+        self.assertTrue(log.after_hours)
+        self.assertEqual(log.textback_template_id, self.template_after_hours)
+        self.assertIn("tomorrow at 8:00 AM", log.textback_body)
+
+    def test_friday_evening_call_is_promised_a_call_back_on_monday(self):
+        log = self.new_call(when=FRIDAY_6PM_NY)
+        self.miss(log)
+        self.assertIn("Monday at 8:00 AM", log.textback_body)
+
+    def test_lunch_break_counts_as_after_hours(self):
+        log = self.new_call(when=WEDNESDAY_12_30PM_NY)
+        self.miss(log)
+        self.assertTrue(log.after_hours)
+        self.assertIn("today at 1:00 PM", log.textback_body)
+
+    def test_line_without_after_hours_template_sends_the_in_hours_one(self):
+        self.line.after_hours_template_id = False
+        log = self.new_call(when=TUESDAY_10PM_NY)
+        self.miss(log)
+        self.assertEqual(log.textback_template_id, self.template_in_hours)
+        self.assertEqual(log.textback_state, "queued")
+
+    def test_recording_the_same_outcome_twice_sends_one_text(self):
+        log = self.new_call()
+        first = self.miss(log)
+        second = self.miss(log)
+        self.assertEqual(len(first), 1)
+        self.assertEqual(second, [])
+        self.assertEqual(self.env["crm.lead"].search_count([("phone_sanitized", "=", CALLER)]), 1)
+
+    def test_withheld_caller_is_logged_without_text_or_lead(self):
+        log = self.new_call(caller="Anonymous")
+        sent = self.miss(log)
+        self.assertEqual(sent, [])
+        self.assertEqual((log.textback_state, log.textback_skip_reason), ("skipped", "withheld"))
+        self.assertEqual(log.from_number, "Anonymous")
+        self.assertFalse(log.lead_id)
+        self.assertTrue(log.crm_synced)
+
+    def test_blacklisted_caller_gets_no_text_but_a_lead(self):
+        self.env["phone.blacklist"]._add([CALLER])
+        log = self.new_call()
+        sent = self.miss(log)
+        self.assertEqual(sent, [])
+        self.assertEqual((log.textback_state, log.textback_skip_reason), ("skipped", "blacklisted"))
+        self.assertTrue(log.lead_id)
+
+    def test_caller_number_that_no_phone_can_have_is_not_texted(self):
+        log = self.new_call(caller="+1555123")
+        sent = self.miss(log)
+        self.assertEqual(sent, [])
+        self.assertEqual(log.textback_skip_reason, "invalid_number")
+
+
+@tagged("post_install", "-at_install")
+class TestTextbackDelivery(MissedCallCommon):
+
+    def test_transient_failure_is_retried_by_the_cron_until_sent(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("Twilio error 503: unavailable", transient=True, status=503)])
+        self.assertEqual(log.textback_state, "queued")
+        self.assertFalse(log.textback_sid)
+        self.assertEqual(log.textback_attempts, 1)
+        self.assertIn("trying again", log.textback_error)
+        self.assertGreater(log.textback_next_try, fields.Datetime.now())
+        self.assertLess(log.textback_next_try, fields.Datetime.now() + timedelta(minutes=1))
+        cron = self.env.ref("crm_missed_call_textback.ir_cron_textback_retry")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+
+        # Not due yet: the cron leaves it alone.
+        with self.mock_twilio_send() as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(recorder.sent, [])
+
+        with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(len(recorder.sent), 1)
+        self.assertEqual(recorder.sent[0]["body"], log.textback_body)
+        self.assertEqual((log.textback_state, log.textback_sid), ("queued", message_sid(1)))
+        self.assertEqual(log.textback_attempts, 2)
+        self.assertFalse(log.textback_error)
+        self.assertFalse(log.textback_next_try)
+
+    def test_network_errors_count_as_transient(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("Could not reach Twilio: timed out", transient=True)])
+        self.assertEqual(log.textback_state, "queued")
+        self.assertTrue(log.textback_next_try)
+
+    def test_transient_failures_give_up_after_the_last_attempt(self):
+        log = self.new_call()
+        error = TwilioSendError("Twilio error 429: too many requests", transient=True, status=429)
+        self.miss(log, outcomes=[error])
+        for _attempt in range(10):
+            if log.textback_state != "queued":
+                break
+            with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
+                    self.mock_twilio_send(outcomes=[error]):
+                self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(log.textback_state, "failed")
+        self.assertEqual(log.textback_attempts, 7)
+        self.assertIn("429", log.textback_error)
+
+    def test_permanent_failure_is_recorded_with_twilio_error_code(self):
+        log = self.new_call()
+        error = TwilioSendError("Twilio error 21610: Attempt to send to unsubscribed recipient",
+                                transient=False, code=21610, status=400)
+        sent = self.miss(log, outcomes=[error])
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(log.textback_state, "failed")
+        self.assertIn("21610", log.textback_error)
+        self.assertFalse(log.textback_next_try)
+        # The lead still gets the call, and says the text failed.
+        self.assertIn("could not be sent", log.lead_id.message_ids[0].body)
+
+    def test_retry_button_queues_a_failed_text_again(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("Twilio error 30003", transient=False, code=30003)])
+        log.action_retry_textback()
+        self.assertEqual((log.textback_state, log.textback_attempts), ("queued", 0))
+        with self.mock_twilio_send() as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(len(recorder.sent), 1)
+        self.assertTrue(log.textback_sid)
+
+    def test_company_without_twilio_credentials_fails_clearly(self):
+        self.company.twilio_auth_token = False
+        log = self.new_call()
+        with self.mock_twilio_send():
+            log._record_outcome("missed", "no-answer", 0)
+        self.assertEqual(log.textback_state, "failed")
+        self.assertIn("Twilio is not configured", log.textback_error)
+
+
+@tagged("post_install", "-at_install")
+class TestMessageStatus(MissedCallCommon):
+
+    def setUp(self):
+        super().setUp()
+        self.log = self.new_call()
+        self.miss(self.log)
+
+    def status(self, status, **extra):
+        params = {"MessageSid": self.log.textback_sid, "MessageStatus": status, **extra}
+        self.CallLog._twilio_message_status(self.company, params)
+
+    def test_status_callbacks_move_the_state_forward(self):
+        self.status("sent")
+        self.assertEqual(self.log.textback_state, "sent")
+        self.status("delivered")
+        self.assertEqual(self.log.textback_state, "delivered")
+
+    def test_a_late_status_never_moves_the_state_backwards(self):
+        self.status("delivered")
+        for late in ("sent", "queued", "sending", "accepted"):
+            self.status(late)
+            self.assertEqual(self.log.textback_state, "delivered")
+
+    def test_undelivered_records_the_error_code(self):
+        self.status("undelivered", ErrorCode="30006")
+        self.assertEqual(self.log.textback_state, "undelivered")
+        self.assertIn("30006", self.log.textback_error)
+
+    def test_every_twilio_status_is_accepted(self):
+        for status in ("accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered",
+                       "failed", "read", "partially_delivered", "canceled", "receiving", "received", "new-one"):
+            self.status(status)
+        self.assertEqual(self.log.textback_state, "delivered")
+
+    def test_status_of_another_company_message_changes_nothing(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        self.CallLog._twilio_message_status(other, {"MessageSid": self.log.textback_sid, "MessageStatus": "failed"})
+        self.assertEqual(self.log.textback_state, "queued")

@@ -1,0 +1,84 @@
+from odoo.exceptions import AccessError
+from odoo.tests import Form, tagged
+
+from ..tools.sms_segments import sms_size
+from .common import TUESDAY_10PM_NY, MissedCallCommon
+
+TYPICAL_COMPANY = "Acme Plumbing & Heating"
+
+
+@tagged("post_install", "-at_install")
+class TestTextbackTemplate(MissedCallCommon):
+
+    def render(self, template, log):
+        return template._render_for_call(log)
+
+    def test_merge_fields_are_filled_from_the_call(self):
+        template = self.env["crm.textback.template"].create({
+            "name": "All fields",
+            "body": "{{ object.caller_first_name }}|{{ object.company_id.name }}|{{ object.line_id.name }}|"
+                    "{{ object.line_id.booking_url }}|{{ object.user_id.name }}|{{ object.next_opening_text }}",
+        })
+        partner = self.env["res.partner"].create({"name": "Jordan Avery Smith"})
+        log = self.new_call(when=TUESDAY_10PM_NY)
+        log.write({"partner_id": partner.id, "next_opening_text": "tomorrow at 8:00 AM"})
+        self.assertEqual(
+            self.render(template, log),
+            "Jordan|Acme Plumbing|Main line|https://acme.example/book|Sam Seller|tomorrow at 8:00 AM")
+
+    def test_unknown_caller_is_greeted_in_a_friendly_way(self):
+        log = self.new_call()
+        self.assertTrue(self.render(self.template_in_hours, log).startswith("Hi there, it's Acme Plumbing."))
+        log.partner_id = self.env["res.partner"].create({"name": "+1 415-555-0123"})
+        self.assertTrue(self.render(self.template_in_hours, log).startswith("Hi there,"))
+
+    def test_caller_name_with_template_syntax_is_text_not_code(self):
+        partner = self.env["res.partner"].create({"name": "{{ object.company_id.twilio_auth_token }}"})
+        log = self.new_call()
+        log.partner_id = partner
+        body = self.render(self.template_in_hours, log)
+        self.assertIn("{{", body)
+        self.assertNotIn(self.company.twilio_auth_token, body)
+
+    def test_shipped_templates_fit_one_gsm7_segment_with_typical_values(self):
+        self.company.name = TYPICAL_COMPANY
+        self.line.write({"name": "Downtown shop", "booking_url": "https://acmeplumbing.com/book"})
+        partner = self.env["res.partner"].create({"name": "Alexandra Johnson"})
+        log = self.new_call(when=TUESDAY_10PM_NY)
+        log.write({"partner_id": partner.id, "next_opening_text": "Wednesday at 10:00 AM"})
+        for xmlid in ("textback_template_in_hours", "textback_template_booking", "textback_template_after_hours"):
+            template = self.env.ref(f"crm_missed_call_textback.{xmlid}")
+            with self.subTest(template=template.name):
+                body = self.render(template, log)
+                size = sms_size(body)
+                self.assertEqual(size.encoding, "GSM-7", body)
+                self.assertLessEqual(size.length, 160, body)
+                self.assertIn(TYPICAL_COMPANY, body, "identifies the business")
+                self.assertIn("Alexandra", body)
+
+    def test_form_shows_length_and_segments_as_the_body_grows(self):
+        with Form(self.env["crm.textback.template"].with_user(self.manager)) as form:
+            form.name = "Short"
+            form.body = "Hi {{ object.caller_first_name }}, it's {{ object.company_id.name }}."
+            self.assertEqual(form.preview, "Hi Alex, it's Acme Plumbing.")
+            self.assertEqual((form.preview_length, form.preview_segments, form.preview_encoding),
+                             (len("Hi Alex, it's Acme Plumbing."), 1, "GSM-7"))
+            form.body = "x" * 150 + " {{ object.company_id.name }}"
+            self.assertEqual(form.preview_segments, 2)
+            form.body = "Thanks 🙏 {{ object.company_id.name }}"
+            self.assertEqual(form.preview_encoding, "UCS-2")
+
+    def test_preview_uses_the_company_line(self):
+        template = self.env["crm.textback.template"].with_company(self.company).create({
+            "name": "Booking", "body": "Book: {{ object.line_id.booking_url }}",
+        })
+        self.assertEqual(template.preview, "Book: https://acme.example/book")
+
+    def test_template_authors_without_editor_rights_are_limited_to_merge_fields(self):
+        Template = self.env["crm.textback.template"].with_user(self.manager)
+        editor_group = self.env.ref("mail.group_mail_template_editor")
+        if self.manager in editor_group.users:
+            editor_group.users -= self.manager
+        Template.create({"name": "Fine", "body": "Hi {{ object.caller_first_name }} from {{ object.company_id.name }}"})
+        with self.assertRaisesRegex(AccessError, "Mail Template Editor"):
+            Template.create({"name": "Leak", "body": "{{ object.company_id.sudo().twilio_auth_token }}"})
