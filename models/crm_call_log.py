@@ -478,7 +478,8 @@ class CrmCallLog(models.Model):
             "partner_id": partner.id,
             "phone": number,
             "user_id": line.user_id.id,
-            "team_id": (line.team_id or line.user_id.sale_team_id).id,
+            "team_id": (line.team_id or line.user_id.sale_team_id.filtered(
+                lambda team: team.company_id in (line.company_id, self.env["res.company"]))).id,
             "company_id": line.company_id.id,
             "source_id": self.env.ref("crm_missed_call_textback.utm_source_missed_call").id,
             "medium_id": self.env.ref("utm.utm_medium_phone").id,

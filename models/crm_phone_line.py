@@ -18,6 +18,7 @@ class CrmPhoneLine(models.Model):
     _name = "crm.phone.line"
     _description = "Missed Call Phone Line"
     _order = "sequence, name, id"
+    _check_company_auto = True
 
     def _default_template(self, kind):
         return self.env["crm.textback.template"].search(
@@ -37,7 +38,7 @@ class CrmPhoneLine(models.Model):
              "15 to 20 seconds: most mobile voicemails answer after about 25 seconds, and a call "
              "answered by voicemail would look answered.")
     calendar_id = fields.Many2one(
-        "resource.calendar", "Business Hours",
+        "resource.calendar", "Business Hours", check_company=True,
         default=lambda self: self.env.company.resource_calendar_id,
         help="Missed calls inside these hours get the in-hours text, the others the after-hours "
              "text. Hours are read in the calendar's timezone; public holidays count as closed. "
@@ -51,9 +52,9 @@ class CrmPhoneLine(models.Model):
         help="Sent outside business hours. When empty, the in-hours text is sent instead.")
     user_id = fields.Many2one(
         "res.users", "Salesperson", required=True, default=lambda self: self.env.user,
-        domain="[('share', '=', False)]",
+        domain="[('share', '=', False)]", check_company=True,
         help="Owns the leads of this line and gets the call-back activity.")
-    team_id = fields.Many2one("crm.team", "Sales Team")
+    team_id = fields.Many2one("crm.team", "Sales Team", check_company=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company)
     booking_url = fields.Char(

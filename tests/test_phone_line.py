@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import FRIDAY_6PM_NY, TUESDAY_10PM_NY, WEDNESDAY_10AM_NY, WEDNESDAY_12_30PM_NY, MissedCallCommon
@@ -25,6 +25,14 @@ class TestPhoneLine(MissedCallCommon):
             })
         with self.assertRaisesRegex(ValidationError, "Forward To 'call me' is not a valid"):
             self.line.forward_to = "call me"
+
+    def test_salesperson_must_work_for_the_line_company(self):
+        outsider = self.env["res.users"].create({
+            "name": "Outsider", "login": "mctb_outsider", "company_id": self.env.ref("base.main_company").id,
+            "company_ids": [(6, 0, self.env.ref("base.main_company").ids)],
+        })
+        with self.assertRaisesRegex(UserError, "Incompatible companies"):
+            self.line.user_id = outsider
 
     def test_ring_timeout_must_stay_below_voicemail(self):
         with self.assertRaisesRegex(ValidationError, "between 5 and 60 seconds"):

@@ -1,0 +1,227 @@
+"""The webhooks through Odoo's real HTTP stack, signed exactly as Twilio signs
+them. Text-backs go through the real twilio REST client to the Twilio API
+stand-in (Prism validating each request against Twilio's OpenAPI description)."""
+from unittest.mock import patch
+
+from lxml import etree
+
+from odoo.tests import HttpCase, tagged
+
+from ..tools import twilio_api
+from .common import (
+    ACCOUNT_SID, AUTH_TOKEN, CALLER, FORWARD_TO, LINE_NUMBER, OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN,
+    call_sid, twilio_signature, twilio_stand_in_url,
+)
+
+PRISM_MESSAGE_SID = "SM" + "a" * 32  # Prism answers every Messages request with the spec's example
+
+
+@tagged("post_install", "-at_install")
+class TestTwilioWebhooks(HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].set_param(
+            "crm_missed_call_textback.twilio_api_base_url", twilio_stand_in_url())
+        us = cls.env.ref("base.us")
+        cls.company = cls.env["res.company"].create({
+            "name": "Acme Plumbing", "country_id": us.id,
+            "twilio_account_sid": ACCOUNT_SID, "twilio_auth_token": AUTH_TOKEN,
+        })
+        cls.other_company = cls.env["res.company"].create({
+            "name": "Other Co", "country_id": us.id,
+            "twilio_account_sid": OTHER_ACCOUNT_SID, "twilio_auth_token": OTHER_AUTH_TOKEN,
+        })
+        admin = cls.env.ref("base.user_admin")
+        admin.company_ids |= cls.company
+        cls.line = cls.env["crm.phone.line"].create({
+            "name": "Main line", "number": LINE_NUMBER, "forward_to": FORWARD_TO, "ring_timeout": 18,
+            "calendar_id": False, "company_id": cls.company.id, "user_id": admin.id,
+        })
+        cls.CallLog = cls.env["crm.call.log"]
+
+    # ------------------------------------------------------------
+    # Twilio's side
+    # ------------------------------------------------------------
+
+    def post(self, path, params, auth_token=AUTH_TOKEN, signature=None):
+        url = f"{self.base_url()}{path}"
+        if signature is None:
+            signature = twilio_signature(auth_token, url, params)
+        headers = {"X-Twilio-Signature": signature} if signature else {}
+        response = self.url_open(path, data=params, headers=headers)
+        self.env.invalidate_all()
+        return response
+
+    def call_params(self, n=1, caller=CALLER, to=LINE_NUMBER, account_sid=ACCOUNT_SID, **extra):
+        return {
+            "AccountSid": account_sid, "ApiVersion": "2010-04-01", "CallSid": call_sid(n),
+            "CallStatus": "ringing", "Direction": "inbound", "From": caller, "Caller": caller,
+            "To": to, "Called": to, "FromCountry": "US", "ToCountry": "US", **extra,
+        }
+
+    def incoming_call(self, n=1, **kwargs):
+        return self.post("/missed_call/twilio/voice", self.call_params(n, **kwargs))
+
+    def dial_status(self, n=1, status="no-answer", duration=None, **kwargs):
+        extra = {"CallStatus": "in-progress", "DialCallStatus": status, "DialCallSid": call_sid(1000 + n)}
+        if duration is not None:
+            extra["DialCallDuration"] = str(duration)
+        return self.post("/missed_call/twilio/dial_status", self.call_params(n, **extra, **kwargs))
+
+    def twiml(self, response):
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertTrue(response.headers["Content-Type"].startswith("text/xml"))
+        return etree.fromstring(response.content)
+
+    def spy_sends(self):
+        return patch.object(twilio_api, "send_message", wraps=twilio_api.send_message)
+
+    # ------------------------------------------------------------
+    # Tests
+    # ------------------------------------------------------------
+
+    def test_incoming_call_rings_the_forward_number_for_the_ring_timeout(self):
+        root = self.twiml(self.incoming_call())
+        dial = root.find("Dial")
+        self.assertEqual(dial.get("timeout"), "18")
+        self.assertEqual(dial.get("action"), f"{self.base_url()}/missed_call/twilio/dial_status")
+        self.assertEqual(dial.get("method"), "POST")
+        self.assertEqual(dial.findtext("Number"), FORWARD_TO)
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertEqual((log.status, log.from_number, log.line_id), ("ringing", CALLER, self.line))
+
+    def test_call_to_an_unknown_number_is_rejected_and_not_logged(self):
+        root = self.twiml(self.incoming_call(to="+14155550999"))
+        self.assertIsNotNone(root.find("Reject"))
+        self.assertFalse(self.CallLog.search([("call_sid", "=", call_sid(1))]))
+
+    def test_unsigned_or_wrongly_signed_requests_get_403_and_write_nothing(self):
+        params = self.call_params()
+        url = f"{self.base_url()}/missed_call/twilio/voice"
+        good = twilio_signature(AUTH_TOKEN, url, params)
+        tampered = dict(params, From="+14155550111")
+        cases = [
+            ("no signature", params, ""),
+            ("garbage", params, "bm90IGEgc2lnbmF0dXJl"),
+            ("other token", params, twilio_signature(OTHER_AUTH_TOKEN, url, params)),
+            ("tampered body", tampered, good),
+            ("other url", params, twilio_signature(AUTH_TOKEN, url + "?x=1", params)),
+        ]
+        for label, data, signature in cases:
+            with self.subTest(label):
+                response = self.url_open("/missed_call/twilio/voice", data=data,
+                                         headers={"X-Twilio-Signature": signature} if signature else {})
+                self.assertEqual(response.status_code, 403)
+        for path in ("dial_status", "call_status", "message_status"):
+            with self.subTest(path):
+                response = self.url_open(f"/missed_call/twilio/{path}", data=params,
+                                         headers={"X-Twilio-Signature": "bm9wZQ=="})
+                self.assertEqual(response.status_code, 403)
+        self.assertFalse(self.CallLog.search([]))
+
+    def test_request_signed_by_another_company_cannot_touch_this_company_line(self):
+        # Company B's account and token, calling company A's number: not B's line.
+        root = self.twiml(self.post("/missed_call/twilio/voice", self.call_params(account_sid=OTHER_ACCOUNT_SID),
+                                    auth_token=OTHER_AUTH_TOKEN))
+        self.assertIsNotNone(root.find("Reject"))
+        # Company A's Account SID signed with B's token: refused.
+        response = self.post("/missed_call/twilio/voice", self.call_params(), auth_token=OTHER_AUTH_TOKEN)
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(self.CallLog.search([]))
+
+    def test_missed_call_texts_the_caller_through_the_twilio_api_and_creates_the_lead(self):
+        self.incoming_call()
+        with self.spy_sends() as sends:
+            root = self.twiml(self.dial_status(status="no-answer"))
+        self.assertIn("Sorry we missed your call", root.findtext("Say"))
+        self.assertIsNotNone(root.find("Hangup"))
+        self.assertEqual(sends.call_count, 1)
+        self.assertEqual(sends.call_args.kwargs["to"], CALLER)
+        self.assertEqual(sends.call_args.kwargs["from_"], LINE_NUMBER)
+
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertEqual((log.status, log.missed_reason), ("missed", "no-answer"))
+        self.assertFalse(log.textback_error, "the Twilio API stand-in accepted the request")
+        self.assertEqual((log.textback_state, log.textback_sid), ("queued", PRISM_MESSAGE_SID))
+        self.assertTrue(log.textback_body.startswith("Hi there, it's Acme Plumbing."))
+        self.assertTrue(log.crm_synced)
+        self.assertEqual(log.lead_id.phone_sanitized, CALLER)
+        self.assertEqual(log.lead_id.tag_ids.name, "Missed Call")
+        self.assertEqual(log.lead_id.activity_ids.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
+
+        status = {"AccountSid": ACCOUNT_SID, "MessageSid": PRISM_MESSAGE_SID, "SmsSid": PRISM_MESSAGE_SID,
+                  "MessageStatus": "delivered", "SmsStatus": "delivered", "To": CALLER, "From": LINE_NUMBER}
+        response = self.post("/missed_call/twilio/message_status", status)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(log.textback_state, "delivered")
+        response = self.post("/missed_call/twilio/message_status", dict(status, MessageStatus="sent", SmsStatus="sent"))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(log.textback_state, "delivered", "a late 'sent' never moves the state back")
+
+    def test_answered_call_is_logged_with_its_duration_and_gets_no_text(self):
+        self.incoming_call()
+        with self.spy_sends() as sends:
+            root = self.twiml(self.dial_status(status="completed", duration=42))
+        self.assertIsNone(root.find("Say"))
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertEqual((log.status, log.duration, log.textback_state), ("answered", 42, "none"))
+        self.assertEqual(sends.call_count, 0)
+
+    def test_each_missed_dial_status_counts_as_missed(self):
+        for n, reason in enumerate(("no-answer", "busy", "failed", "canceled"), start=1):
+            with self.subTest(reason):
+                self.incoming_call(n, caller=f"+1415555{n:04d}")
+                self.dial_status(n, status=reason)
+                log = self.CallLog.search([("call_sid", "=", call_sid(n))])
+                self.assertEqual((log.status, log.missed_reason), ("missed", reason))
+                self.assertEqual(log.textback_sid, PRISM_MESSAGE_SID)
+
+    def test_replayed_webhooks_give_one_log_one_lead_one_text(self):
+        with self.spy_sends() as sends:
+            for _replay in range(3):
+                self.twiml(self.incoming_call())
+            for _replay in range(3):
+                root = self.twiml(self.dial_status(status="busy"))
+                self.assertIsNotNone(root.find("Hangup"))
+        self.assertEqual(sends.call_count, 1)
+        self.assertEqual(self.CallLog.search_count([("call_sid", "=", call_sid(1))]), 1)
+        self.assertEqual(self.env["crm.lead"].search_count([("phone_sanitized", "=", CALLER)]), 1)
+        self.assertEqual(self.env["res.partner"].search_count([("phone_sanitized", "=", CALLER)]), 1)
+
+    def test_dial_status_without_voice_webhook_still_logs_and_texts(self):
+        with self.spy_sends() as sends:
+            self.dial_status(7, status="no-answer")
+        log = self.CallLog.search([("call_sid", "=", call_sid(7))])
+        self.assertEqual(log.status, "missed")
+        self.assertEqual(sends.call_count, 1)
+
+    def test_unknown_dial_status_is_a_clear_400(self):
+        self.incoming_call()
+        response = self.dial_status(status="exploded")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("DialCallStatus", response.text)
+        self.assertEqual(self.CallLog.search([("call_sid", "=", call_sid(1))]).status, "ringing")
+
+    def test_call_status_webhook_handles_numbers_routed_elsewhere(self):
+        params = self.call_params(1, CallStatus="no-answer", CallDuration="0")
+        with self.spy_sends() as sends:
+            response = self.post("/missed_call/twilio/call_status", params)
+        self.assertEqual(response.status_code, 200)
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertEqual((log.status, log.missed_reason), ("missed", "no-answer"))
+        self.assertEqual(sends.call_count, 1)
+
+        for status in ("queued", "ringing", "in-progress"):
+            response = self.post("/missed_call/twilio/call_status", self.call_params(2, CallStatus=status))
+            self.assertEqual(response.status_code, 200)
+        self.post("/missed_call/twilio/call_status", self.call_params(2, CallStatus="completed", CallDuration="65"))
+        answered = self.CallLog.search([("call_sid", "=", call_sid(2))])
+        self.assertEqual((answered.status, answered.duration), ("answered", 65))
+
+    def test_message_status_answers_200_to_every_status_even_unknown_messages(self):
+        for status in ("accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered",
+                       "failed", "read", "partially_delivered", "canceled"):
+            params = {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "b" * 32, "MessageStatus": status}
+            self.assertEqual(self.post("/missed_call/twilio/message_status", params).status_code, 200)
