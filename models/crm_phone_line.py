@@ -39,7 +39,7 @@ class CrmPhoneLine(models.Model):
              "answered by voicemail would look answered.")
     calendar_id = fields.Many2one(
         "resource.calendar", "Business Hours", check_company=True,
-        default=lambda self: self.env.company.resource_calendar_id,
+        compute="_compute_calendar_id", store=True, readonly=False, precompute=True,
         help="Missed calls inside these hours get the in-hours text, the others the after-hours "
              "text. Hours are read in the calendar's timezone; public holidays count as closed. "
              "Leave empty to treat every call as in hours.")
@@ -75,6 +75,12 @@ class CrmPhoneLine(models.Model):
         ("number_company_uniq", "unique(number, company_id)",
          "This number is already connected to another line of this company."),
     ]
+
+    @api.depends("company_id")
+    def _compute_calendar_id(self):
+        for line in self:
+            if not line.calendar_id or line.calendar_id.company_id not in (line.company_id, self.env["resource.calendar"]):
+                line.calendar_id = line.company_id.resource_calendar_id
 
     def _compute_call_counts(self):
         counts = {
