@@ -5,6 +5,7 @@ import logging
 import re
 
 from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
@@ -86,7 +87,7 @@ class TwilioWebhookController(http.Controller):
         ``(form, None)`` when the request must be refused."""
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > MAX_BODY_BYTES:
-            return {}, None
+            raise RequestEntityTooLarge()
         params = httprequest.form.to_dict()
         for field in ("AccountSid", sid_field):
             if not SID_PATTERNS[field].match(params.get(field) or ""):

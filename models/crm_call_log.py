@@ -119,6 +119,9 @@ class CrmCallLog(models.Model):
     next_opening_text = fields.Char(help="When the business opens again, in words, for after-hours texts.")
     partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
     lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null", ondelete="set null")
+    routed_by_dial = fields.Boolean(
+        help="The call rang through this add-on's <Dial>: its outcome comes from the dial status, "
+             "since the call itself always ends 'completed'.")
     crm_synced = fields.Boolean(
         "CRM Updated", help="The contact, lead and call-back activity of this missed call are done.")
     caller_first_name = fields.Char(compute="_compute_caller_first_name")
@@ -164,13 +167,17 @@ class CrmCallLog(models.Model):
         line = self.env["crm.phone.line"]._find_for_twilio(companies, params.get("To"))
         if not line:
             return self
-        return self._find_or_create_call(line, params)
+        return self._find_or_create_call(line, params, routed_by_dial=True)
 
     @api.model
     def _twilio_call_outcome(self, companies, params, call_status, duration, auto_commit=False):
         """The call ``params['CallSid']`` ended with ``call_status`` (a DialCallStatus or
         CallStatus value). Record it; a missed call gets its text-back and CRM update."""
         log = self.search([("call_sid", "=", params["CallSid"]), ("company_id", "in", companies.ids)], limit=1)
+        if log.routed_by_dial and "DialCallStatus" not in params and CALL_OUTCOMES[call_status][0] == "answered":
+            # The call status of a call we dialed says "completed" whether or not the
+            # forwarded phone answered: only the dial status tells.
+            return log
         if not log:
             line = self.env["crm.phone.line"]._find_for_twilio(companies, params.get("To"))
             if not line:
@@ -200,12 +207,13 @@ class CrmCallLog(models.Model):
         return logs
 
     @api.model
-    def _find_or_create_call(self, line, params):
+    def _find_or_create_call(self, line, params, routed_by_dial=False):
         log = self.search([("call_sid", "=", params["CallSid"])], limit=1)
         if log:
             return log if log.company_id == line.company_id else self
         vals = {
             "call_sid": params["CallSid"],
+            "routed_by_dial": routed_by_dial,
             "line_id": line.id,
             "from_number": self._normalize_caller_number(params.get("From"), line),
             "to_number": line.number,

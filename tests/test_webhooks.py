@@ -225,3 +225,22 @@ class TestTwilioWebhooks(HttpCase):
                        "failed", "read", "partially_delivered", "canceled"):
             params = {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "b" * 32, "MessageStatus": status}
             self.assertEqual(self.post("/missed_call/twilio/message_status", params).status_code, 200)
+
+    def test_call_status_completed_of_a_dialed_call_leaves_the_outcome_to_the_dial_status(self):
+        self.incoming_call()
+        self.post("/missed_call/twilio/call_status", self.call_params(CallStatus="completed", CallDuration="31"))
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertEqual(log.status, "ringing")
+        with self.spy_sends() as sends:
+            self.dial_status(status="no-answer")
+        self.assertEqual(log.status, "missed")
+        self.assertEqual(sends.call_count, 1)
+        # And the call status that follows the dial status changes nothing.
+        self.post("/missed_call/twilio/call_status", self.call_params(CallStatus="completed", CallDuration="31"))
+        self.assertEqual(log.status, "missed")
+
+    def test_oversized_request_is_refused_and_writes_nothing(self):
+        params = self.call_params(Padding="x" * 70_000)
+        response = self.post("/missed_call/twilio/voice", params)
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self.CallLog.search([]))
