@@ -6,6 +6,7 @@ from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
+from odoo.addons.phone_validation.tools import phone_validation
 from odoo.tools import format_datetime
 
 from ..tools import twilio_api
@@ -459,7 +460,7 @@ class CrmCallLog(models.Model):
 
     def _create_caller_partner(self, number):
         country = self.env["res.country"]
-        region = self._phone_region(number)
+        region = phone_validation.phone_get_region_data_for_number(number)["code"]
         if region:
             country = self.env["res.country"].search([("code", "=", region)], limit=1)
         return self.env["res.partner"].create({
@@ -468,14 +469,6 @@ class CrmCallLog(models.Model):
             "country_id": country.id,
             "company_id": self.company_id.id,
         })
-
-    @staticmethod
-    def _phone_region(number):
-        try:
-            import phonenumbers
-            return phonenumbers.region_code_for_number(phonenumbers.parse(number))
-        except Exception:  # noqa: BLE001 - any unparsable number simply has no region
-            return False
 
     def _prepare_lead_values(self, partner, number):
         line = self.line_id
