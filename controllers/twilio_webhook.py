@@ -50,8 +50,7 @@ class TwilioWebhookController(http.Controller):
         if dial_status not in CALL_OUTCOMES:
             return self._bad_request(f"Unknown DialCallStatus {dial_status!r}")
         CallLog = request.env["crm.call.log"].with_user(SUPERUSER_ID)
-        log = CallLog._twilio_call_outcome(
-            companies, params, dial_status, self._seconds(params.get("DialCallDuration")), auto_commit=True)
+        log = CallLog._twilio_dial_status(companies, params, auto_commit=True)
         if log.status == "missed":
             return self._twiml(twiml.say_and_hang_up(log.line_id.missed_call_message))
         return self._twiml(twiml.empty())
@@ -63,9 +62,8 @@ class TwilioWebhookController(http.Controller):
             return self._forbidden()
         call_status = params.get("CallStatus")
         if call_status in CALL_OUTCOMES:
-            CallLog = request.env["crm.call.log"].with_user(SUPERUSER_ID)
-            CallLog._twilio_call_outcome(
-                companies, params, call_status, self._seconds(params.get("CallDuration")), auto_commit=True)
+            request.env["crm.call.log"].with_user(SUPERUSER_ID)._twilio_call_status(
+                companies, params, auto_commit=True)
         elif call_status not in CALL_IN_PROGRESS_STATUSES:
             return self._bad_request(f"Unknown CallStatus {call_status!r}")
         return self._empty_ok()
@@ -112,13 +110,6 @@ class TwilioWebhookController(http.Controller):
         base_url = request.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
         query = httprequest.query_string.decode()
         return f"{base_url}{httprequest.path}" + (f"?{query}" if query else "")
-
-    @staticmethod
-    def _seconds(value):
-        try:
-            return max(int(value or 0), 0)
-        except (TypeError, ValueError):
-            return 0
 
     # ------------------------------------------------------------
     # Responses

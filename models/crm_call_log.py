@@ -87,6 +87,14 @@ SEND_LEASE = timedelta(seconds=90)
 CRM_RETRY_DELAY = timedelta(minutes=2)
 
 
+def _seconds(value):
+    """A duration Twilio sent as text; anything that is not a count of seconds is 0."""
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 class CrmCallLog(models.Model):
     """One inbound call to a phone line, answered or missed, and its text-back."""
     _name = "crm.call.log"
@@ -171,11 +179,26 @@ class CrmCallLog(models.Model):
         return self._find_or_create_call(line, params, routed_by_dial=True)
 
     @api.model
-    def _twilio_call_outcome(self, companies, params, call_status, duration, auto_commit=False):
-        """The call ``params['CallSid']`` ended with ``call_status`` (a DialCallStatus or
-        CallStatus value). Record it; a missed call gets its text-back and CRM update."""
+    def _twilio_dial_status(self, companies, params, auto_commit=False):
+        """The <Dial> of a call ended (action of the voice webhook's TwiML)."""
+        return self._twilio_call_ended(
+            companies, params, params["DialCallStatus"], params.get("DialCallDuration"),
+            from_dial=True, auto_commit=auto_commit)
+
+    @api.model
+    def _twilio_call_status(self, companies, params, auto_commit=False):
+        """The call ended (status callback of the number, which may be routed elsewhere)."""
+        return self._twilio_call_ended(
+            companies, params, params["CallStatus"], params.get("CallDuration"),
+            from_dial=False, auto_commit=auto_commit)
+
+    @api.model
+    def _twilio_call_ended(self, companies, params, call_status, duration, from_dial, auto_commit):
+        """Record that the call ``params['CallSid']`` ended with ``call_status``; a missed
+        call gets its text-back and CRM update. Return the log (empty: no line of ours)."""
+        status, reason = CALL_OUTCOMES[call_status]
         log = self.search([("call_sid", "=", params["CallSid"]), ("company_id", "in", companies.ids)], limit=1)
-        if log.routed_by_dial and "DialCallStatus" not in params and CALL_OUTCOMES[call_status][0] == "answered":
+        if log.routed_by_dial and not from_dial and status == "answered":
             # The call status of a call we dialed says "completed" whether or not the
             # forwarded phone answered: only the dial status tells.
             return log
@@ -186,8 +209,7 @@ class CrmCallLog(models.Model):
             log = self._find_or_create_call(line, params)
             if not log:
                 return self
-        status, reason = CALL_OUTCOMES[call_status]
-        log._record_outcome(status, reason, duration, auto_commit=auto_commit)
+        log._record_outcome(status, reason, _seconds(duration), auto_commit=auto_commit)
         return log
 
     @api.model
