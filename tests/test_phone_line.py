@@ -1,7 +1,10 @@
 from datetime import datetime
 
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import FRIDAY_6PM_NY, TUESDAY_10PM_NY, WEDNESDAY_10AM_NY, WEDNESDAY_12_30PM_NY, MissedCallCommon
 
@@ -41,7 +44,7 @@ class TestPhoneLine(MissedCallCommon):
             self.line.ring_timeout = 0
 
     def test_the_same_number_cannot_be_connected_twice_in_a_company(self):
-        with self.assertRaises(Exception), self.cr.savepoint():
+        with self.assertRaises(IntegrityError), self.cr.savepoint(), mute_logger("odoo.sql_db"):
             self.env["crm.phone.line"].create({
                 "name": "Dup", "number": "+1 415 555 0100", "forward_to": "+14155550143",
                 "company_id": self.company.id,
