@@ -31,11 +31,19 @@ TEXTBACK_STATES = [
 ]
 TEXTBACK_SKIP_REASONS = [
     ("withheld", "Caller ID withheld"),
-    ("invalid_number", "Number cannot receive texts"),
+    ("invalid_number", "Not a phone number (short code or invalid)"),
     ("own_number", "Call from one of our lines"),
     ("blacklisted", "Number opted out"),
+    ("unreachable", "Number cannot receive texts"),
+    ("cooldown", "Already texted recently"),
     ("no_template", "No template on the line"),
 ]
+# What Twilio sends as From when the caller hides their number: words, their
+# keypad spelling (ANONYMOUS, RESTRICTED, UNKNOWN, BLOCKED, UNAVAILABLE), or nothing.
+WITHHELD_CALLER_IDS = frozenset({
+    "anonymous", "restricted", "unavailable", "unknown", "private", "blocked", "withheld",
+    "+266696687", "+7378742833", "+8656696", "+2562533", "+86282452253",
+})
 
 MERGE_FIELDS = (
     "object.caller_first_name",
@@ -225,7 +233,8 @@ class CrmCallLog(models.Model):
             vals = {"textback_state": state}
             if state in ("undelivered", "failed"):
                 code = params.get("ErrorCode")
-                vals["textback_error"] = _("Twilio error %s", code) if code else _("Not delivered")
+                vals["textback_error"] = self.env["crm.sms.unreachable"]._describe_error(code)
+                self.env["crm.sms.unreachable"]._remember(log.from_number, code)
             log.write(vals)
         return logs
 
@@ -294,16 +303,18 @@ class CrmCallLog(models.Model):
     def _caller_can_be_texted(self):
         """None when the caller can be texted, else the skip reason."""
         self.ensure_one()
-        number = self.from_number
-        if not number or not number.startswith("+"):
+        if self._caller_withheld():
             return "withheld"
-        if number != self.browse()._phone_format(number=number, country=self.company_id.country_id):
+        number = self._caller_e164()
+        if not number:
             return "invalid_number"
         if self.env["crm.phone.line"].with_context(active_test=False).search_count(
                 [("number", "=", number)], limit=1):
             return "own_number"
         if self.env["phone.blacklist"].sudo().search_count([("number", "=", number)], limit=1):
             return "blacklisted"
+        if self.env["crm.sms.unreachable"].search_count([("number", "=", number)], limit=1):
+            return "unreachable"
         return None
 
     def _textback_prepare(self):
@@ -318,6 +329,8 @@ class CrmCallLog(models.Model):
             lang = self.partner_id.lang or self.company_id.partner_id.lang
             vals["next_opening_text"] = line._next_opening_in_words(self.call_start, lang)
         self.write(vals)
+        if not skip_reason and not self.env["crm.textback.cooldown"]._claim(line, self.from_number, self.call_start):
+            skip_reason = "cooldown"
         if skip_reason:
             self.write({"textback_state": "skipped", "textback_skip_reason": skip_reason})
             return
@@ -373,6 +386,7 @@ class CrmCallLog(models.Model):
                 "textback_error": str(error),
                 "textback_next_try": False,
             })
+            self.env["crm.sms.unreachable"]._remember(self.from_number, error.code)
             _logger.warning("Text-back of call %s failed: %s", self.call_sid, error)
 
     def action_retry_textback(self):
@@ -422,9 +436,19 @@ class CrmCallLog(models.Model):
     # CRM
     # ------------------------------------------------------------
 
+    def _caller_withheld(self):
+        number = (self.from_number or "").strip()
+        return not number or number.lower() in WITHHELD_CALLER_IDS
+
     def _caller_e164(self):
+        """The caller's number when it is a real phone number one can call back or text."""
+        self.ensure_one()
         number = self.from_number
-        return number if number and number.startswith("+") else False
+        if self._caller_withheld() or not number.startswith("+"):
+            return False
+        if number != self.browse()._phone_format(number=number, country=self.company_id.country_id):
+            return False
+        return number
 
     def _find_caller_partner(self):
         self.ensure_one()
@@ -459,7 +483,7 @@ class CrmCallLog(models.Model):
         self.ensure_one()
         number = self._caller_e164()
         if not number:
-            # A withheld number gives nobody to call back.
+            # A withheld or invalid number gives nobody to call back.
             self.crm_synced = True
             return
         partner = self.partner_id or self._find_caller_partner()

@@ -57,6 +57,10 @@ class CrmPhoneLine(models.Model):
     team_id = fields.Many2one("crm.team", "Sales Team", check_company=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company)
+    textback_cooldown_hours = fields.Integer(
+        "Cool-Down (hours)", default=24,
+        help="A caller gets at most one text-back from this line in this many hours, however "
+             "often they call. 0 texts every missed call.")
     booking_url = fields.Char(
         "Booking Link", help="A page where callers book a time themselves; use it in a template "
                              "with {{ object.line_id.booking_url }}.")
@@ -105,6 +109,12 @@ class CrmPhoneLine(models.Model):
                 raise ValidationError(_(
                     "The ring timeout of %(line)s must be between %(min)s and %(max)s seconds.",
                     line=line.name, min=MIN_RING_TIMEOUT, max=MAX_RING_TIMEOUT))
+
+    @api.constrains("textback_cooldown_hours")
+    def _check_textback_cooldown_hours(self):
+        for line in self:
+            if line.textback_cooldown_hours < 0:
+                raise ValidationError(_("The cool-down of %s cannot be negative.", line.name))
 
     @api.model_create_multi
     def create(self, vals_list):
