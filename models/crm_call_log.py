@@ -2,11 +2,13 @@ import logging
 import random
 from datetime import timedelta
 
+import pytz
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.addons.phone_validation.tools import phone_validation
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import format_datetime
 
 from ..tools import twilio_api
@@ -133,6 +135,9 @@ class CrmCallLog(models.Model):
     textback_error = fields.Char("Text-Back Error")
     textback_attempts = fields.Integer("Send Attempts")
     textback_next_try = fields.Datetime("Next Send Attempt", index="btree_not_null")
+    textback_ambiguous = fields.Boolean(
+        "Maybe Sent", help="An attempt failed after the request may have reached Twilio: the next "
+                           "attempt asks Twilio whether the text exists before sending it again.")
     next_opening_text = fields.Char(help="When the business opens again, in words, for after-hours texts.")
     partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
     lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null", ondelete="set null")
@@ -344,38 +349,48 @@ class CrmCallLog(models.Model):
         return f"{self.get_base_url()}/missed_call/twilio/message_status"
 
     def _textback_send(self, auto_commit=False):
-        """One attempt to send the queued text-back through Twilio."""
+        """One attempt to send the queued text-back through Twilio. After an attempt
+        that may have reached Twilio, Twilio is first asked whether the text exists."""
         self.ensure_one()
         try:
-            sid, status = twilio_api.send_message(
-                self.company_id._twilio_client(),
-                to=self.from_number,
-                from_=self.line_id.number,
-                body=self.textback_body,
-                status_callback=self._message_status_url(),
-            )
+            client = self.company_id._twilio_client()
+            message = {"to": self.from_number, "from_": self.line_id.number, "body": self.textback_body}
+            found = None
+            if self.textback_ambiguous:
+                found = twilio_api.find_sent_message(
+                    client, **message, sent_after=pytz.utc.localize(self.call_start))
+            sid, status = found or twilio_api.send_message(
+                client, **message, status_callback=self._message_status_url())
         except twilio_api.TwilioSendError as error:
             self._textback_attempt_failed(error)
         else:
-            state = TWILIO_MESSAGE_STATES.get(status, "queued")
-            self.write({
-                "textback_sid": sid,
-                "textback_state": state if TEXTBACK_STATE_RANK[state] > TEXTBACK_STATE_RANK["queued"] else "queued",
-                "textback_attempts": self.textback_attempts + 1,
-                "textback_next_try": False,
-                "textback_error": False,
-            })
+            self._textback_accepted(sid, status)
         self._commit(auto_commit)
+
+    def _textback_accepted(self, sid, status):
+        state = TWILIO_MESSAGE_STATES.get(status, "queued")
+        if TEXTBACK_STATE_RANK[state] < TEXTBACK_STATE_RANK["queued"]:
+            state = "queued"
+        self.write({
+            "textback_sid": sid,
+            "textback_state": state,
+            "textback_attempts": self.textback_attempts + 1,
+            "textback_next_try": False,
+            "textback_error": False,
+            "textback_ambiguous": False,
+        })
 
     def _textback_attempt_failed(self, error):
         attempts = self.textback_attempts + 1
         if error.transient and attempts < MAX_SEND_ATTEMPTS:
-            delay = RETRY_DELAYS[attempts - 1] * random.uniform(0.8, 1.2)
+            delay = max(RETRY_DELAYS[attempts - 1] * random.uniform(0.8, 1.2), error.retry_after or 0)
             next_try = fields.Datetime.now() + timedelta(seconds=delay)
             self.write({
                 "textback_attempts": attempts,
                 "textback_error": _("%(error)s (attempt %(attempt)s, trying again)", error=error, attempt=attempts),
                 "textback_next_try": next_try,
+                # Once an attempt may have reached Twilio, every later one asks first.
+                "textback_ambiguous": self.textback_ambiguous or error.ambiguous,
             })
             self.env.ref("crm_missed_call_textback.ir_cron_textback_retry")._trigger(next_try)
             _logger.info("Text-back of call %s will be tried again at %s: %s", self.call_sid, next_try, error)
@@ -471,10 +486,13 @@ class CrmCallLog(models.Model):
         return self.env["crm.lead"].search(domain, order="create_date desc, id desc", limit=1)
 
     def _crm_sync_safely(self):
-        """Update the CRM; a failure is logged and left for the cron, never lost."""
+        """Update the CRM; a failure is logged and left for the cron, never lost. A
+        concurrency error goes up, so that Odoo retries the whole request at once."""
         try:
             with self.env.cr.savepoint():
                 self._crm_sync()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
         except Exception:
             _logger.exception("CRM update of missed call %s failed; the cron will try again", self.call_sid)
 
@@ -486,6 +504,7 @@ class CrmCallLog(models.Model):
             # A withheld or invalid number gives nobody to call back.
             self.crm_synced = True
             return
+        self.env["crm.caller"]._lock(self.company_id, number, self.call_start)
         partner = self.partner_id or self._find_caller_partner()
         existing_customer = bool(partner)
         if not partner:

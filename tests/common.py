@@ -51,9 +51,11 @@ class TwilioSendRecorder:
     """Replaces ``twilio_api.send_message``: records each text and answers with
     the next planned outcome (a Twilio status, or an exception to raise)."""
 
-    def __init__(self, outcomes=None):
+    def __init__(self, outcomes=None, existing=None):
         self.sent = []
+        self.lookups = []
         self.outcomes = list(outcomes or [])
+        self.existing = existing
 
     def __call__(self, client, *, to, from_, body, status_callback):
         self.sent.append({"to": to, "from": from_, "body": body, "status_callback": status_callback})
@@ -61,6 +63,12 @@ class TwilioSendRecorder:
         if isinstance(outcome, Exception):
             raise outcome
         return message_sid(len(self.sent)), outcome
+
+    def find_sent_message(self, client, *, to, from_, body, sent_after):
+        self.lookups.append({"to": to, "from": from_, "body": body, "sent_after": sent_after})
+        if isinstance(self.existing, Exception):
+            raise self.existing
+        return self.existing
 
 
 class MissedCallCommon(TransactionCase):
@@ -115,9 +123,12 @@ class MissedCallCommon(TransactionCase):
         })
 
     @contextmanager
-    def mock_twilio_send(self, outcomes=None):
-        recorder = TwilioSendRecorder(outcomes)
-        with patch.object(twilio_api, "send_message", recorder):
+    def mock_twilio_send(self, outcomes=None, existing=None):
+        """Replace the two calls to Twilio's Messages API: sending, and listing what
+        was sent (which answers ``existing``)."""
+        recorder = TwilioSendRecorder(outcomes, existing)
+        with patch.object(twilio_api, "send_message", recorder), \
+                patch.object(twilio_api, "find_sent_message", recorder.find_sent_message):
             yield recorder
 
     def miss(self, log, reason="no-answer", outcomes=None):

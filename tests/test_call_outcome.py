@@ -151,6 +151,53 @@ class TestTextbackDelivery(MissedCallCommon):
         self.assertEqual(log.textback_attempts, 7)
         self.assertIn("429", log.textback_error)
 
+    def test_after_an_ambiguous_failure_the_retry_finds_the_text_and_does_not_send_twice(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("Could not reach Twilio: read timed out", transient=True,
+                                                 ambiguous=True)])
+        self.assertTrue(log.textback_ambiguous)
+        with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
+                self.mock_twilio_send(existing=(message_sid(77), "sent")) as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(recorder.sent, [])
+        self.assertEqual(len(recorder.lookups), 1)
+        self.assertEqual(recorder.lookups[0]["body"], log.textback_body)
+        self.assertEqual(recorder.lookups[0]["to"], CALLER)
+        self.assertEqual((log.textback_sid, log.textback_state), (message_sid(77), "sent"))
+        self.assertFalse(log.textback_ambiguous)
+
+    def test_after_an_ambiguous_failure_the_text_is_sent_when_twilio_has_none(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("connection reset", transient=True, ambiguous=True)])
+        with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
+                self.mock_twilio_send(existing=None) as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual((len(recorder.lookups), len(recorder.sent)), (1, 1))
+        self.assertTrue(log.textback_sid)
+
+    def test_when_twilio_cannot_say_whether_the_text_exists_nothing_is_sent(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("read timed out", transient=True, ambiguous=True)])
+        unreachable = TwilioSendError("Could not reach Twilio: refused", transient=True)
+        with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
+                self.mock_twilio_send(existing=unreachable) as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(recorder.sent, [])
+        self.assertEqual((log.textback_state, log.textback_attempts), ("queued", 2))
+        self.assertTrue(log.textback_ambiguous, "the next attempt asks again")
+
+    def test_a_failure_before_the_request_left_sends_again_without_asking(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("refused", transient=True, ambiguous=False)])
+        with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual((len(recorder.lookups), len(recorder.sent)), (0, 1))
+
+    def test_retry_after_from_twilio_is_respected(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("Twilio error 429", transient=True, status=429, retry_after=600)])
+        self.assertGreaterEqual(log.textback_next_try, fields.Datetime.now() + timedelta(seconds=590))
+
     def test_permanent_failure_is_recorded_with_twilio_error_code(self):
         log = self.new_call()
         error = TwilioSendError("Twilio error 21610: Attempt to send to unsubscribed recipient",

@@ -6,6 +6,7 @@ the HTTP client sends every request there instead of ``https://*.twilio.com``:
 a sandbox, or the Twilio API stand-in the tests run.
 """
 import functools
+import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -18,62 +19,111 @@ REQUEST_TIMEOUT = 10
 
 # HTTP statuses worth another try later; any other 4xx is final.
 TRANSIENT_HTTP_STATUSES = frozenset({408, 409, 425, 429})
+# Longest wait a Retry-After header may impose on us.
+MAX_RETRY_AFTER = 3600
 
 
 class TwilioSendError(Exception):
-    """A failed call to Twilio. ``transient`` says whether trying again later may succeed."""
+    """A failed call to Twilio.
 
-    def __init__(self, message, *, transient, code=None, status=None):
+    ``transient``: trying again later may succeed. ``ambiguous``: the request may have
+    reached Twilio before the connection failed, so the text may exist already.
+    ``retry_after``: seconds Twilio asked us to wait (429, 503), if it said so."""
+
+    def __init__(self, message, *, transient, code=None, status=None, ambiguous=False, retry_after=None):
         super().__init__(message)
         self.message = message
         self.transient = transient
         self.code = code
         self.status = status
+        self.ambiguous = ambiguous
+        self.retry_after = retry_after
 
     def __str__(self):
         return self.message
 
 
-class BaseUrlHttpClient(TwilioHttpClient):
-    """TwilioHttpClient that sends every request to ``base_url`` instead of Twilio."""
+class OdooTwilioHttpClient(TwilioHttpClient):
+    """TwilioHttpClient that can send every request to ``base_url`` instead of
+    Twilio, and keeps the headers of the last response of each thread (Retry-After)."""
 
-    def __init__(self, base_url, **kwargs):
+    def __init__(self, base_url=None, **kwargs):
         super().__init__(**kwargs)
-        self.base_url = urlsplit(base_url.rstrip("/"))
+        self.base_url = urlsplit(base_url.rstrip("/")) if base_url else None
+        self._local = threading.local()
 
     def request(self, method, url, *args, **kwargs):
-        parts = urlsplit(url)
-        url = urlunsplit((
-            self.base_url.scheme,
-            self.base_url.netloc,
-            self.base_url.path + parts.path,
-            parts.query,
-            parts.fragment,
-        ))
-        return super().request(method, url, *args, **kwargs)
+        self._local.headers = {}
+        if self.base_url:
+            parts = urlsplit(url)
+            url = urlunsplit((
+                self.base_url.scheme, self.base_url.netloc, self.base_url.path + parts.path,
+                parts.query, parts.fragment,
+            ))
+        response = super().request(method, url, *args, **kwargs)
+        self._local.headers = response.headers or {}
+        return response
+
+    def last_response_headers(self):
+        return getattr(self._local, "headers", {}) or {}
 
 
 @functools.lru_cache(maxsize=32)
 def get_client(account_sid, auth_token, base_url=None, timeout=REQUEST_TIMEOUT):
     """A REST client for one account, kept so its HTTP connections are reused."""
-    if base_url:
-        http_client = BaseUrlHttpClient(base_url, timeout=timeout)
-    else:
-        http_client = TwilioHttpClient(timeout=timeout)
-    return Client(account_sid, auth_token, http_client=http_client)
+    return Client(account_sid, auth_token, http_client=OdooTwilioHttpClient(base_url, timeout=timeout))
+
+
+def _retry_after(client):
+    value = client.http_client.last_response_headers().get("Retry-After")
+    try:
+        return min(max(int(value), 0), MAX_RETRY_AFTER)
+    except (TypeError, ValueError):
+        return None
+
+
+def _request_may_have_been_sent(error):
+    """A connection that failed before the request went out (refused, DNS, connect
+    timeout) sent nothing; a read timeout or a dropped connection may have."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    if isinstance(error, requests.ConnectionError):
+        text = repr(error.args[0] if error.args else error)
+        return not any(marker in text for marker in ("NewConnectionError", "NameResolutionError", "Connection refused"))
+    return True
+
+
+def _as_send_error(client, error):
+    if isinstance(error, TwilioRestException):
+        transient = error.status >= 500 or error.status in TRANSIENT_HTTP_STATUSES
+        return TwilioSendError(
+            f"Twilio error {error.code or error.status}: {error.msg}",
+            transient=transient, code=error.code, status=error.status,
+            retry_after=_retry_after(client) if transient else None)
+    return TwilioSendError(
+        f"Could not reach Twilio: {error}", transient=True, ambiguous=_request_may_have_been_sent(error))
 
 
 def send_message(client, *, to, from_, body, status_callback):
     """Send one SMS; return ``(sid, status)`` or raise :class:`TwilioSendError`."""
     try:
-        message = client.messages.create(
-            to=to, from_=from_, body=body, status_callback=status_callback,
-        )
-    except TwilioRestException as error:
-        transient = error.status >= 500 or error.status in TRANSIENT_HTTP_STATUSES
-        text = f"Twilio error {error.code or error.status}: {error.msg}"
-        raise TwilioSendError(text, transient=transient, code=error.code, status=error.status) from error
-    except requests.RequestException as error:
-        # Connection refused, reset, timed out: the request may not have reached Twilio.
-        raise TwilioSendError(f"Could not reach Twilio: {error}", transient=True) from error
+        message = client.messages.create(to=to, from_=from_, body=body, status_callback=status_callback)
+    except (TwilioRestException, requests.RequestException) as error:
+        raise _as_send_error(client, error) from error
     return message.sid, message.status
+
+
+def find_sent_message(client, *, to, from_, body, sent_after):
+    """The ``(sid, status)`` of a text with this body created from ``from_`` to ``to``
+    since ``sent_after`` (an aware datetime), or None: asked before sending again after
+    an ambiguous failure. Twilio filters by number; the time is checked on
+    ``date_created``, since a text still queued has no ``date_sent`` yet."""
+    try:
+        messages = client.messages.list(to=to, from_=from_, limit=20)
+    except (TwilioRestException, requests.RequestException) as error:
+        raise _as_send_error(client, error) from error
+    for message in messages:
+        if (message.to == to and message.from_ == from_ and message.body == body
+                and message.date_created and message.date_created >= sent_after):
+            return message.sid, message.status
+    return None
