@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
-from ..models.crm_call_log import CALL_IN_PROGRESS_STATUSES, CALL_OUTCOMES
+from ..models.crm_call_log import CALL_IN_PROGRESS_STATUSES, CALL_OUTCOMES, TwilioReplayExpired
 from ..tools import twiml
 
 _logger = logging.getLogger(__name__)
@@ -30,10 +30,25 @@ class TwilioWebhookController(http.Controller):
 
     @http.route("/missed_call/twilio/voice", **ROUTE)
     def twilio_voice(self, **_kwargs):
-        params, companies = self._validated_request("CallSid")
-        if companies is None:
-            return self._forbidden()
-        CallLog = request.env["crm.call.log"].with_user(SUPERUSER_ID)
+        return self._dispatch("CallSid", self._incoming_call)
+
+    @http.route("/missed_call/twilio/dial_status", **ROUTE)
+    def twilio_dial_status(self, **_kwargs):
+        return self._dispatch("CallSid", self._dial_status)
+
+    @http.route("/missed_call/twilio/call_status", **ROUTE)
+    def twilio_call_status(self, **_kwargs):
+        return self._dispatch("CallSid", self._call_status)
+
+    @http.route("/missed_call/twilio/message_status", **ROUTE)
+    def twilio_message_status(self, **_kwargs):
+        return self._dispatch("MessageSid", self._message_status)
+
+    # ------------------------------------------------------------
+    # Handlers: validated params in, model method, answer out
+    # ------------------------------------------------------------
+
+    def _incoming_call(self, CallLog, companies, params):
         log = CallLog._twilio_incoming_call(companies, params)
         if not log:
             return self._twiml(twiml.reject())
@@ -41,40 +56,36 @@ class TwilioWebhookController(http.Controller):
         action_url = f"{line.get_base_url()}/missed_call/twilio/dial_status"
         return self._twiml(twiml.dial(line.forward_to, line.ring_timeout, action_url))
 
-    @http.route("/missed_call/twilio/dial_status", **ROUTE)
-    def twilio_dial_status(self, **_kwargs):
-        params, companies = self._validated_request("CallSid")
-        if companies is None:
-            return self._forbidden()
+    def _dial_status(self, CallLog, companies, params):
         dial_status = params.get("DialCallStatus")
         if dial_status not in CALL_OUTCOMES:
             return self._bad_request(f"Unknown DialCallStatus {dial_status!r}")
-        CallLog = request.env["crm.call.log"].with_user(SUPERUSER_ID)
         log = CallLog._twilio_dial_status(companies, params, auto_commit=True)
         if log.status == "missed":
             return self._twiml(twiml.say_and_hang_up(log.line_id.missed_call_message))
         return self._twiml(twiml.empty())
 
-    @http.route("/missed_call/twilio/call_status", **ROUTE)
-    def twilio_call_status(self, **_kwargs):
-        params, companies = self._validated_request("CallSid")
-        if companies is None:
-            return self._forbidden()
+    def _call_status(self, CallLog, companies, params):
         call_status = params.get("CallStatus")
         if call_status in CALL_OUTCOMES:
-            request.env["crm.call.log"].with_user(SUPERUSER_ID)._twilio_call_status(
-                companies, params, auto_commit=True)
+            CallLog._twilio_call_status(companies, params, auto_commit=True)
         elif call_status not in CALL_IN_PROGRESS_STATUSES:
             return self._bad_request(f"Unknown CallStatus {call_status!r}")
         return self._empty_ok()
 
-    @http.route("/missed_call/twilio/message_status", **ROUTE)
-    def twilio_message_status(self, **_kwargs):
-        params, companies = self._validated_request("MessageSid")
+    def _message_status(self, CallLog, companies, params):
+        CallLog._twilio_message_status(companies, params)
+        return self._empty_ok()
+
+    def _dispatch(self, sid_field, handler):
+        params, companies = self._validated_request(sid_field)
         if companies is None:
             return self._forbidden()
-        request.env["crm.call.log"].with_user(SUPERUSER_ID)._twilio_message_status(companies, params)
-        return self._empty_ok()
+        try:
+            return handler(request.env["crm.call.log"].with_user(SUPERUSER_ID), companies, params)
+        except TwilioReplayExpired as error:
+            _logger.warning("Refused a replayed Twilio webhook to %s: %s", request.httprequest.path, error)
+            return self._forbidden()
 
     # ------------------------------------------------------------
     # Validation

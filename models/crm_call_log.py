@@ -97,6 +97,16 @@ SEND_LEASE = timedelta(seconds=90)
 CRM_RETRY_DELAY = timedelta(minutes=2)
 
 
+# A genuine webhook about a call arrives while the call lasts (4 hours at most on
+# Twilio); a status callback of a text within days. Older deliveries are replays.
+CALL_WEBHOOK_WINDOW = timedelta(hours=6)
+MESSAGE_STATUS_WINDOW = timedelta(days=7)
+
+
+class TwilioReplayExpired(Exception):
+    """A validly signed webhook about a call or text too old to be a genuine delivery."""
+
+
 def _seconds(value):
     """A duration Twilio sent as text; anything that is not a count of seconds is 0."""
     try:
@@ -189,7 +199,7 @@ class CrmCallLog(models.Model):
         line = self.env["crm.phone.line"]._find_for_twilio(companies, params.get("To"))
         if not line:
             return self
-        return self._find_or_create_call(line, params, routed_by_dial=True)
+        return self._find_or_create_call(line, params, routed_by_dial=True)._check_fresh()
 
     @api.model
     def _twilio_dial_status(self, companies, params, auto_commit=False):
@@ -211,6 +221,7 @@ class CrmCallLog(models.Model):
         call gets its text-back and CRM update. Return the log (empty: no line of ours)."""
         status, reason = CALL_OUTCOMES[call_status]
         log = self.search([("call_sid", "=", params["CallSid"]), ("company_id", "in", companies.ids)], limit=1)
+        log._check_fresh()
         if log.routed_by_dial and not from_dial and status == "answered":
             # The call status of a call we dialed says "completed" whether or not the
             # forwarded phone answered: only the dial status tells.
@@ -230,6 +241,8 @@ class CrmCallLog(models.Model):
         """Status callback of a text-back: move its state forward, never back."""
         state = TWILIO_MESSAGE_STATES.get(params.get("MessageStatus") or params.get("SmsStatus"))
         logs = self.search([("textback_sid", "=", params["MessageSid"]), ("company_id", "in", companies.ids)])
+        if logs and all(log.call_start < fields.Datetime.now() - MESSAGE_STATUS_WINDOW for log in logs):
+            raise TwilioReplayExpired(f"message {params['MessageSid']} is older than {MESSAGE_STATUS_WINDOW}")
         if not state or not logs:
             return logs
         for log in logs:
@@ -242,6 +255,13 @@ class CrmCallLog(models.Model):
                 self.env["crm.sms.unreachable"]._remember(log.from_number, code)
             log.write(vals)
         return logs
+
+    def _check_fresh(self):
+        """Refuse a webhook about a call logged too long ago to be a genuine delivery."""
+        for log in self:
+            if log.create_date < fields.Datetime.now() - CALL_WEBHOOK_WINDOW:
+                raise TwilioReplayExpired(f"call {log.call_sid} was logged at {log.create_date}")
+        return self
 
     @api.model
     def _find_or_create_call(self, line, params, routed_by_dial=False):

@@ -5,6 +5,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import tagged
 
+from ..models.crm_call_log import TwilioReplayExpired
 from ..tools.twilio_api import TwilioSendError
 from .common import (
     CALLER, FRIDAY_6PM_NY, LINE_NUMBER, TUESDAY_10PM_NY, WEDNESDAY_10AM_NY, WEDNESDAY_12_30PM_NY,
@@ -234,7 +235,7 @@ class TestMessageStatus(MissedCallCommon):
 
     def setUp(self):
         super().setUp()
-        self.log = self.new_call()
+        self.log = self.new_call(when=fields.Datetime.now())
         self.miss(self.log)
 
     def status(self, status, **extra):
@@ -267,4 +268,10 @@ class TestMessageStatus(MissedCallCommon):
     def test_status_of_another_company_message_changes_nothing(self):
         other = self.env["res.company"].create({"name": "Other Co"})
         self.CallLog._twilio_message_status(other, {"MessageSid": self.log.textback_sid, "MessageStatus": "failed"})
+        self.assertEqual(self.log.textback_state, "queued")
+
+    def test_status_of_a_text_older_than_a_week_is_refused_as_a_replay(self):
+        self.log.call_start = fields.Datetime.now() - timedelta(days=8)
+        with self.assertRaises(TwilioReplayExpired):
+            self.status("failed")
         self.assertEqual(self.log.textback_state, "queued")

@@ -244,3 +244,14 @@ class TestTwilioWebhooks(HttpCase):
         response = self.post("/missed_call/twilio/voice", params)
         self.assertEqual(response.status_code, 413)
         self.assertFalse(self.CallLog.search([]))
+
+    def test_replay_of_a_call_logged_long_ago_is_refused_and_writes_nothing(self):
+        self.incoming_call()
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.env.cr.execute("UPDATE crm_call_log SET create_date = now() - interval '7 hours' WHERE id = %s",
+                            [log.id])
+        self.env.invalidate_all()
+        self.assertEqual(self.incoming_call().status_code, 403)
+        with self.spy_sends() as sends:
+            self.assertEqual(self.dial_status(status="no-answer").status_code, 403)
+        self.assertEqual((log.status, sends.call_count), ("ringing", 0))
