@@ -2,7 +2,7 @@ from odoo.exceptions import AccessError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import Form, new_test_user, tagged
 
-from .common import MissedCallCommon
+from .common import AUTH_TOKEN, MissedCallCommon
 
 
 @tagged("post_install", "-at_install")
@@ -54,6 +54,31 @@ class TestAccess(MissedCallCommon):
         admin = self.env.ref("base.user_admin")
         admin.company_ids |= self.company
         self.assertTrue(self.company.with_user(admin).read(["twilio_auth_token"])[0]["twilio_auth_token"])
+
+    def test_sales_users_cannot_get_the_auth_token_through_rpc_or_export(self):
+        export_group = self.env.ref("base.group_allow_export")
+        for user in (self.salesman, self.manager):
+            user.groups_id |= export_group  # even users allowed to export
+            company = self.company.with_user(user)
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    company.search_read([("id", "=", self.company.id)], ["twilio_auth_token"])
+                with self.assertRaises(AccessError):
+                    company.export_data(["twilio_auth_token"])
+                with self.assertRaises(AccessError):
+                    company.web_read({"twilio_auth_token": {}})
+                self.assertNotIn("twilio_auth_token", company.fields_get())
+                everything = company.read()[0]
+                self.assertNotIn("twilio_auth_token", everything)
+                self.assertNotIn(AUTH_TOKEN, str(everything))
+
+    def test_portal_and_public_users_search_nothing(self):
+        public = self.env.ref("base.public_user")
+        for user in (self.portal, public):
+            for model in ("crm.call.log", "crm.phone.line", "crm.textback.template", "crm.caller",
+                          "crm.textback.cooldown", "crm.sms.unreachable"):
+                with self.subTest(user=user.login, model=model), self.assertRaises(AccessError):
+                    self.env[model].with_user(user).search([])
 
     def test_settings_edit_the_company_credentials(self):
         admin = self.env.ref("base.user_admin")
