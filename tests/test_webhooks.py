@@ -16,8 +16,9 @@ from .common import (
 PRISM_MESSAGE_SID = "SM" + "a" * 32  # Prism answers every Messages request with the spec's example
 
 
-@tagged("post_install", "-at_install")
-class TestTwilioWebhooks(HttpCase):
+class TwilioWebhookCase(HttpCase):
+    """Two companies on their own Twilio accounts; the first has a line. Requests are
+    signed as Twilio signs them; texts go to the Twilio API stand-in."""
 
     @classmethod
     def setUpClass(cls):
@@ -78,9 +79,9 @@ class TestTwilioWebhooks(HttpCase):
     def spy_sends(self):
         return patch.object(twilio_api, "send_message", wraps=twilio_api.send_message)
 
-    # ------------------------------------------------------------
-    # Tests
-    # ------------------------------------------------------------
+
+@tagged("post_install", "-at_install")
+class TestTwilioWebhooks(TwilioWebhookCase):
 
     def test_incoming_call_rings_the_forward_number_for_the_ring_timeout(self):
         root = self.twiml(self.incoming_call())

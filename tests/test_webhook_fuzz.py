@@ -1,0 +1,78 @@
+"""Hostile and malformed input: Hypothesis sends correctly signed requests with
+arbitrary fields to every webhook. None may answer 500 or leave a half-written record."""
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from odoo.tests import tagged
+
+from .common import ACCOUNT_SID, AUTH_TOKEN, CALLER, LINE_NUMBER, call_sid, message_sid, twilio_signature
+from .test_webhooks import TwilioWebhookCase
+
+ROUTES = ["voice", "dial_status", "call_status", "message_status"]
+TWILIO_FIELDS = ["From", "To", "Caller", "Called", "CallStatus", "DialCallStatus", "DialCallDuration",
+                 "CallDuration", "MessageStatus", "SmsStatus", "ErrorCode", "Digits", "Direction"]
+
+# Text of every kind: numbers in any format or none, words, control and astral characters.
+anything = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["", CALLER, LINE_NUMBER, "Anonymous", "+266696687", "(415) 555-0123", "12345",
+                     "+1", "++14155550123", "0", "-5", "99999999999999999999", "1e9", "null", "{{ 7*7 }}",
+                     "<Say>hi</Say>", "completed", "no-answer", "busy", "delivered", "failed"]),
+    st.integers(-10**12, 10**12).map(str),
+)
+sids = st.one_of(
+    st.integers(0, 5).map(call_sid),
+    st.integers(0, 5).map(message_sid),
+    st.text(max_size=36),
+)
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookFuzz(TwilioWebhookCase):
+
+    def check_invariants(self):
+        """No half-written record: every log is whole, and a decided call is decided all the way."""
+        self.env.invalidate_all()
+        for log in self.CallLog.search([]):
+            self.assertRegex(log.call_sid, r"^CA[0-9a-fA-F]{32}$")
+            self.assertTrue(log.line_id)
+            if log.status == "answered":
+                self.assertEqual(log.textback_state, "none")
+            if log.status == "missed":
+                self.assertNotEqual(log.textback_state, "none")
+                self.assertTrue(log.crm_synced, "the CRM update of a missed call is never left half done")
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        route=st.sampled_from(ROUTES),
+        sid=sids,
+        fields=st.dictionaries(st.sampled_from(TWILIO_FIELDS), anything, max_size=8),
+        extra=st.dictionaries(st.text(min_size=1, max_size=12), anything, max_size=3),
+        account=st.sampled_from([ACCOUNT_SID, ACCOUNT_SID.lower(), "AC123", ""]),
+    )
+    def test_signed_requests_with_any_fields_never_fail_or_half_write(self, route, sid, fields, extra, account):
+        params = {**extra, **fields, "AccountSid": account, "CallSid": sid, "MessageSid": sid}
+        params.setdefault("To", LINE_NUMBER)
+        with self.spy_sends():
+            response = self.post(f"/missed_call/twilio/{route}", params)
+        self.assertIn(response.status_code, (200, 400, 403), response.text[:500])
+        if response.status_code == 200 and route in ("voice", "dial_status"):
+            self.twiml(response)
+        self.check_invariants()
+
+    def test_body_that_is_not_utf8_is_refused(self):
+        body = b"AccountSid=" + ACCOUNT_SID.encode() + b"&CallSid=" + call_sid(1).encode() + b"&From=\xff\xfe\xfa"
+        url = f"{self.base_url()}/missed_call/twilio/voice"
+        signature = twilio_signature(AUTH_TOKEN, url, {"AccountSid": ACCOUNT_SID, "CallSid": call_sid(1)})
+        response = self.opener.post(url, data=body, timeout=12, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
+        # Werkzeug refuses to decode the form (its answer is 413); either way a 4xx, nothing written.
+        self.assertIn(response.status_code, (400, 403, 413))
+        self.assertFalse(self.CallLog.search([]))
+
+    def test_json_or_empty_bodies_are_refused(self):
+        url = f"{self.base_url()}/missed_call/twilio/dial_status"
+        for kwargs in ({"json": {"AccountSid": ACCOUNT_SID, "CallSid": call_sid(1)}}, {"data": b""}):
+            response = self.opener.post(url, timeout=12, headers={"X-Twilio-Signature": "x"}, **kwargs)
+            self.assertEqual(response.status_code, 403)
+        self.assertFalse(self.CallLog.search([]))
