@@ -4,6 +4,8 @@ a model method. Any failure before the signature is checked gets the same 403.""
 import logging
 import re
 
+from urllib.parse import urlencode
+
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -32,6 +34,14 @@ class TwilioWebhookController(http.Controller):
     def twilio_voice(self, **_kwargs):
         return self._dispatch("CallSid", self._incoming_call)
 
+    @http.route("/missed_call/twilio/screen", **ROUTE)
+    def twilio_screen(self, **_kwargs):
+        return self._dispatch("CallSid", self._screen)
+
+    @http.route("/missed_call/twilio/screen_result", **ROUTE)
+    def twilio_screen_result(self, **_kwargs):
+        return self._dispatch("CallSid", self._screen_result)
+
     @http.route("/missed_call/twilio/dial_status", **ROUTE)
     def twilio_dial_status(self, **_kwargs):
         return self._dispatch("CallSid", self._dial_status)
@@ -53,8 +63,25 @@ class TwilioWebhookController(http.Controller):
         if not log:
             return self._twiml(twiml.reject())
         line = log.line_id
-        action_url = f"{line.get_base_url()}/missed_call/twilio/dial_status"
-        return self._twiml(twiml.dial(line.forward_to, line.ring_timeout, action_url))
+        base_url = line.get_base_url()
+        screen_url = line.call_screening and f"{base_url}/missed_call/twilio/screen?{urlencode({'call': log.call_sid})}"
+        return self._twiml(twiml.dial(
+            line.forward_to, line.ring_timeout, f"{base_url}/missed_call/twilio/dial_status", screen_url))
+
+    def _screen(self, CallLog, companies, params):
+        # Twilio calls this for the answered leg: the call being screened is in the URL.
+        parent_sid = request.httprequest.args.get("call", "")
+        log = SID_PATTERNS["CallSid"].match(parent_sid) and CallLog._twilio_screened_call(companies, parent_sid)
+        if not log:
+            return self._twiml(twiml.say_and_hang_up(""))
+        action_url = f"{log.line_id.get_base_url()}/missed_call/twilio/screen_result?{urlencode({'call': parent_sid})}"
+        return self._twiml(twiml.screen(log._screening_prompt(), action_url))
+
+    def _screen_result(self, CallLog, companies, params):
+        parent_sid = request.httprequest.args.get("call", "")
+        taken = bool(SID_PATTERNS["CallSid"].match(parent_sid)) and CallLog._twilio_screen_result(
+            companies, parent_sid, params.get("Digits"))
+        return self._twiml(twiml.empty() if taken else twiml.say_and_hang_up(""))
 
     def _dial_status(self, CallLog, companies, params):
         dial_status = params.get("DialCallStatus")

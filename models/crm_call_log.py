@@ -21,6 +21,7 @@ MISSED_REASONS = [
     ("busy", "Busy"),
     ("failed", "Failed"),
     ("canceled", "Caller hung up"),
+    ("voicemail", "Voicemail answered"),
 ]
 TEXTBACK_STATES = [
     ("none", "None"),
@@ -154,6 +155,8 @@ class CrmCallLog(models.Model):
     routed_by_dial = fields.Boolean(
         help="The call rang through this add-on's <Dial>: its outcome comes from the dial status, "
              "since the call itself always ends 'completed'.")
+    screen_accepted = fields.Boolean(
+        "Taken After Screening", help="Somebody pressed 1 on the answered phone (call screening).")
     crm_synced = fields.Boolean(
         "CRM Updated", help="The contact, lead and call-back activity of this missed call are done.")
     caller_first_name = fields.Char(compute="_compute_caller_first_name")
@@ -233,8 +236,34 @@ class CrmCallLog(models.Model):
             log = self._find_or_create_call(line, params)
             if not log:
                 return self
+        if from_dial and status == "answered" and log.routed_by_dial and log.line_id.call_screening \
+                and not log.screen_accepted:
+            # Answered, but nobody pressed 1: a voicemail took the call.
+            status, reason = "missed", "voicemail"
         log._record_outcome(status, reason, _seconds(duration), auto_commit=auto_commit)
         return log
+
+    @api.model
+    def _twilio_screen_result(self, companies, call_sid, digits):
+        """The answered phone pressed ``digits`` at the screening prompt of call
+        ``call_sid``. Return whether the call is taken."""
+        log = self.search([("call_sid", "=", call_sid), ("company_id", "in", companies.ids)], limit=1)
+        log._check_fresh()
+        taken = bool(log) and (digits or "").strip() == "1"
+        if taken and log.status == "ringing":
+            log.screen_accepted = True
+        return taken
+
+    def _screening_prompt(self):
+        """What the answered phone hears when the line screens calls."""
+        number = self._caller_e164()
+        caller = " ".join(number) if number else _("an unknown number")
+        return _("Call from %(caller)s on %(line)s. Press 1 to take it.", caller=caller, line=self.line_id.name)
+
+    @api.model
+    def _twilio_screened_call(self, companies, call_sid):
+        """The call being screened, or an empty recordset."""
+        return self.search([("call_sid", "=", call_sid), ("company_id", "in", companies.ids)], limit=1)._check_fresh()
 
     @api.model
     def _twilio_message_status(self, companies, params):

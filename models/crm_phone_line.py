@@ -57,6 +57,11 @@ class CrmPhoneLine(models.Model):
     team_id = fields.Many2one("crm.team", "Sales Team", check_company=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company)
+    call_screening = fields.Boolean(
+        "Call Screening",
+        help="The answered phone first hears 'press 1 to take this call'. When nobody presses 1 "
+             "(the phone's own voicemail answered), the call counts as missed and the caller gets "
+             "the text-back. Without it, a call your voicemail answers looks answered.")
     textback_cooldown_hours = fields.Integer(
         "Cool-Down (hours)", default=24,
         help="A caller gets at most one text-back from this line in this many hours, however "

@@ -8,7 +8,7 @@ from odoo.tests import tagged
 from .common import ACCOUNT_SID, AUTH_TOKEN, CALLER, LINE_NUMBER, call_sid, message_sid, twilio_signature
 from .test_webhooks import TwilioWebhookCase
 
-ROUTES = ["voice", "dial_status", "call_status", "message_status"]
+ROUTES = ["voice", "dial_status", "call_status", "message_status", "screen", "screen_result"]
 TWILIO_FIELDS = ["From", "To", "Caller", "Called", "CallStatus", "DialCallStatus", "DialCallDuration",
                  "CallDuration", "MessageStatus", "SmsStatus", "ErrorCode", "Digits", "Direction"]
 

@@ -256,3 +256,73 @@ class TestTwilioWebhooks(TwilioWebhookCase):
         with self.spy_sends() as sends:
             self.assertEqual(self.dial_status(status="no-answer").status_code, 403)
         self.assertEqual((log.status, sends.call_count), ("ringing", 0))
+
+
+@tagged("post_install", "-at_install")
+class TestCallScreening(TwilioWebhookCase):
+    """Voicemail-proof: the answered phone must press 1, or the call counts as missed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.line.call_screening = True
+
+    def screen_params(self, n=1, **extra):
+        # Twilio's request for the answered leg: its own CallSid, the caller's call in our URL.
+        return self.call_params(n, CallSid=call_sid(5000 + n), CallStatus="in-progress", **extra)
+
+    def screen(self, n=1):
+        return self.post(f"/missed_call/twilio/screen?call={call_sid(n)}", self.screen_params(n))
+
+    def screen_result(self, n=1, digits=None):
+        extra = {"Digits": digits} if digits is not None else {}
+        return self.post(f"/missed_call/twilio/screen_result?call={call_sid(n)}", self.screen_params(n, **extra))
+
+    def test_the_answered_phone_is_asked_to_press_1(self):
+        dial = self.twiml(self.incoming_call()).find("Dial")
+        self.assertEqual(dial.find("Number").get("url"),
+                         f"{self.base_url()}/missed_call/twilio/screen?call={call_sid(1)}")
+        root = self.twiml(self.screen())
+        gather = root.find("Gather")
+        self.assertEqual(gather.get("numDigits"), "1")
+        self.assertEqual(gather.get("action"),
+                         f"{self.base_url()}/missed_call/twilio/screen_result?call={call_sid(1)}")
+        self.assertIn("Press 1", gather.findtext("Say"))
+        self.assertIn("+ 1 4 1 5", gather.findtext("Say"))
+        self.assertIsNotNone(root.find("Hangup"), "no key press: the answered leg hangs up")
+
+    def test_pressing_1_takes_the_call_and_it_counts_as_answered(self):
+        self.incoming_call()
+        self.twiml(self.screen())
+        root = self.twiml(self.screen_result(digits="1"))
+        self.assertIsNone(root.find("Hangup"))
+        with self.spy_sends() as sends:
+            self.dial_status(status="completed", duration=75)
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertEqual((log.status, log.duration, log.screen_accepted), ("answered", 75, True))
+        self.assertEqual(sends.call_count, 0)
+
+    def test_voicemail_that_answers_without_pressing_1_counts_as_missed_and_texts(self):
+        self.incoming_call()
+        self.twiml(self.screen())
+        root = self.twiml(self.screen_result(digits="9"))
+        self.assertIsNotNone(root.find("Hangup"))
+        with self.spy_sends() as sends:
+            self.dial_status(status="completed", duration=31)
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertEqual((log.status, log.missed_reason, log.duration), ("missed", "voicemail", 0))
+        self.assertEqual(sends.call_count, 1)
+
+    def test_no_key_press_at_all_counts_as_missed(self):
+        self.incoming_call()
+        self.twiml(self.screen())
+        self.dial_status(status="completed", duration=40)
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertEqual((log.status, log.missed_reason), ("missed", "voicemail"))
+
+    def test_screening_requests_are_signed_like_the_others(self):
+        self.incoming_call()
+        response = self.url_open(f"/missed_call/twilio/screen_result?call={call_sid(1)}",
+                                 data=self.screen_params(digits="1"), headers={"X-Twilio-Signature": "bm9wZQ=="})
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(self.CallLog.search([("call_sid", "=", call_sid(1))]).screen_accepted)

@@ -2,11 +2,25 @@
 from twilio.twiml.voice_response import VoiceResponse
 
 
-def dial(forward_to, timeout, action_url):
+def dial(forward_to, timeout, action_url, screen_url=None):
     """Ring ``forward_to`` for ``timeout`` seconds; Twilio then posts the
-    outcome of the dial to ``action_url``."""
+    outcome of the dial to ``action_url``. With ``screen_url``, the answered
+    phone first gets that URL's TwiML (call screening)."""
     response = VoiceResponse()
-    response.dial(timeout=timeout, action=action_url, method="POST").number(forward_to)
+    dial = response.dial(timeout=timeout, action=action_url, method="POST")
+    if screen_url:
+        dial.number(forward_to, url=screen_url, method="POST")
+    else:
+        dial.number(forward_to)
+    return str(response)
+
+
+def screen(prompt, action_url, timeout=6):
+    """Ask the answered phone to press 1; without a key press it hangs up."""
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, timeout=timeout, action=action_url, method="POST")
+    gather.say(prompt)
+    response.hangup()
     return str(response)
 
 
