@@ -4,6 +4,7 @@ from . import crm_textback_template
 from . import crm_phone_line
 from . import crm_call_log
 from . import crm_caller
+from . import crm_phone_lookup
 from . import crm_sms_unreachable
 from . import crm_textback_cooldown
 from . import crm_lead

@@ -38,6 +38,7 @@ TEXTBACK_SKIP_REASONS = [
     ("own_number", "Call from one of our lines"),
     ("blacklisted", "Number opted out"),
     ("unreachable", "Number cannot receive texts"),
+    ("landline", "Landline (Twilio Lookup)"),
     ("cooldown", "Already texted recently"),
     ("no_template", "No template on the line"),
 ]
@@ -369,6 +370,9 @@ class CrmCallLog(models.Model):
             return "blacklisted"
         if self.env["crm.sms.unreachable"].search_count([("number", "=", number)], limit=1):
             return "unreachable"
+        if self.company_id.missed_call_landline_lookup \
+                and not self.env["crm.phone.lookup"]._can_receive_texts(self.company_id, number):
+            return "landline"
         return None
 
     def _textback_prepare(self):

@@ -20,6 +20,11 @@ class ResCompany(models.Model):
         "Twilio Auth Token", copy=False, groups="base.group_system",
         help="Signs every webhook Twilio sends and authenticates the text-backs.")
 
+    missed_call_landline_lookup = fields.Boolean(
+        "Detect Landlines",
+        help="Before a text-back, ask Twilio Lookup whether the caller's number is a landline, and "
+             "do not text landlines. Each lookup is billed by Twilio; results are kept 90 days per number.")
+
     @api.constrains("twilio_account_sid")
     def _check_twilio_account_sid(self):
         for company in self:

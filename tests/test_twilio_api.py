@@ -113,3 +113,7 @@ class TestTwilioApiStandIn(BaseCase):
             self.client, to=MESSAGE["to"], from_=MESSAGE["from_"], body="Hi",
             sent_after=datetime(2026, 11, 1, tzinfo=timezone.utc))
         self.assertIsNone(found)
+
+    def test_line_type_lookup_is_accepted_by_twilio_spec(self):
+        # Prism answers with the spec's first example, which has no line type.
+        self.assertIsNone(twilio_api.lookup_line_type(self.client, "+14155550123"))

@@ -1,8 +1,11 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
+from ..tools import twilio_api
 from ..tools.twilio_api import TwilioSendError
 from .common import CALLER, FORWARD_TO, LINE_NUMBER, WEDNESDAY_10AM_NY, MissedCallCommon
 
@@ -95,3 +98,49 @@ class TestWhoIsNotTexted(MissedCallCommon):
         log = self.new_call(1)
         self.miss(log)
         self.assertIn("No text-back: Number opted out.", log.lead_id.message_ids[0].body)
+
+
+@tagged("post_install", "-at_install")
+class TestLandlineLookup(MissedCallCommon):
+
+    def lookup(self, answers):
+        calls = []
+
+        def fake(client, number):
+            calls.append(number)
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        return patch.object(twilio_api, "lookup_line_type", fake), calls
+
+    def test_landline_detection_is_off_by_default(self):
+        patcher, calls = self.lookup(["landline"])
+        with patcher:
+            self.assertEqual(len(self.miss(self.new_call(1))), 1)
+        self.assertEqual(calls, [])
+
+    def test_landlines_are_not_texted_and_the_answer_is_cached(self):
+        self.company.missed_call_landline_lookup = True
+        patcher, calls = self.lookup(["landline"])
+        with patcher:
+            first = self.new_call(1)
+            self.assertEqual(self.miss(first), [])
+            later = self.new_call(2, when=WEDNESDAY_10AM_NY + timedelta(days=2))
+            self.assertEqual(self.miss(later), [])
+        self.assertEqual((first.textback_skip_reason, later.textback_skip_reason), ("landline", "landline"))
+        self.assertEqual(calls, [CALLER], "one paid lookup per number")
+        self.assertTrue(first.lead_id, "a landline caller still becomes a lead to call back")
+
+    def test_mobiles_are_texted(self):
+        self.company.missed_call_landline_lookup = True
+        patcher, _calls = self.lookup(["mobile"])
+        with patcher:
+            self.assertEqual(len(self.miss(self.new_call(1))), 1)
+
+    def test_when_lookup_fails_the_text_goes_out_anyway(self):
+        self.company.missed_call_landline_lookup = True
+        patcher, _calls = self.lookup([TwilioSendError("Twilio error 503", transient=True)])
+        with patcher, mute_logger("odoo.addons.crm_missed_call_textback.models.crm_phone_lookup"):
+            self.assertEqual(len(self.miss(self.new_call(1))), 1)
+        self.assertFalse(self.env["crm.phone.lookup"].search([("number", "=", CALLER)]))

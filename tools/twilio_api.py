@@ -127,3 +127,13 @@ def find_sent_message(client, *, to, from_, body, sent_after):
                 and message.date_created and message.date_created >= sent_after):
             return message.sid, message.status
     return None
+
+
+def lookup_line_type(client, number):
+    """The line type Twilio Lookup v2 knows for ``number`` ('mobile', 'landline',
+    'fixedVoip', …), or None when it does not say."""
+    try:
+        result = client.lookups.v2.phone_numbers(number).fetch(fields="line_type_intelligence")
+    except (TwilioRestException, requests.RequestException) as error:
+        raise _as_send_error(client, error) from error
+    return (result.line_type_intelligence or {}).get("type") or None

@@ -14,8 +14,12 @@ start_twilio_stand_in() {
         cp "$src/package.json" "$src/package-lock.json" "$dir/"
         (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed in $dir"
     fi
-    TWILIO_SPEC="$dir/node_modules/@twilio-alpha/mcp/twilio-oai/spec/json/twilio_api_v2010.json"
-    [ -f "$TWILIO_SPEC" ] || die "Twilio's OpenAPI description is missing: $TWILIO_SPEC"
+    # Twilio's REST API (Messages) and Lookup v2 (line type), in one description.
+    local specs="$dir/node_modules/@twilio-alpha/mcp/twilio-oai/spec/json"
+    TWILIO_SPEC="$dir/twilio_api.json"
+    "$ODOO_PYTHON" "$src/merge_specs.py" "$TWILIO_SPEC" \
+        "$specs/twilio_api_v2010.json" "$specs/twilio_lookups_v2.json" \
+        || die "could not read Twilio's OpenAPI descriptions in $specs"
     port=$(free_port)
     log="$MCTB_WORK_DIR/twilio-stand-in.log"
     "$dir/node_modules/.bin/prism" mock --host 127.0.0.1 --port "$port" "$TWILIO_SPEC" >"$log" 2>&1 &
