@@ -268,23 +268,31 @@ class CrmCallLog(models.Model):
 
     @api.model
     def _twilio_message_status(self, companies, params):
-        """Status callback of a text-back: move its state forward, never back."""
-        state = TWILIO_MESSAGE_STATES.get(params.get("MessageStatus") or params.get("SmsStatus"))
-        logs = self.search([("textback_sid", "=", params["MessageSid"]), ("company_id", "in", companies.ids)])
+        """Status callback of a text-back: move its state forward, never back. A status
+        that arrives before the send returned is kept and applied when the SID is known."""
+        sid = params["MessageSid"]
+        status = params.get("MessageStatus") or params.get("SmsStatus")
+        logs = self.search([("textback_sid", "=", sid), ("company_id", "in", companies.ids)])
         if logs and all(log.call_start < fields.Datetime.now() - MESSAGE_STATUS_WINDOW for log in logs):
-            raise TwilioReplayExpired(f"message {params['MessageSid']} is older than {MESSAGE_STATUS_WINDOW}")
-        if not state or not logs:
+            raise TwilioReplayExpired(f"message {sid} is older than {MESSAGE_STATUS_WINDOW}")
+        if status not in TWILIO_MESSAGE_STATES:
             return logs
-        for log in logs:
+        if not logs:
+            self.env["crm.textback.early.status"]._keep(companies, sid, status, params.get("ErrorCode"))
+            return logs
+        logs._apply_message_status(status, params.get("ErrorCode"))
+        return logs
+
+    def _apply_message_status(self, status, error_code=None):
+        state = TWILIO_MESSAGE_STATES[status]
+        for log in self:
             if TEXTBACK_STATE_RANK[state] <= TEXTBACK_STATE_RANK[log.textback_state]:
                 continue
             vals = {"textback_state": state}
             if state in ("undelivered", "failed"):
-                code = params.get("ErrorCode")
-                vals["textback_error"] = self.env["crm.sms.unreachable"]._describe_error(code)
-                self.env["crm.sms.unreachable"]._remember(log.from_number, code)
+                vals["textback_error"] = self.env["crm.sms.unreachable"]._describe_error(error_code)
+                self.env["crm.sms.unreachable"]._remember(log.from_number, error_code)
             log.write(vals)
-        return logs
 
     def _check_fresh(self):
         """Refuse a webhook about a call logged too long ago to be a genuine delivery."""
@@ -421,17 +429,17 @@ class CrmCallLog(models.Model):
         self._commit(auto_commit)
 
     def _textback_accepted(self, sid, status):
-        state = TWILIO_MESSAGE_STATES.get(status, "queued")
-        if TEXTBACK_STATE_RANK[state] < TEXTBACK_STATE_RANK["queued"]:
-            state = "queued"
         self.write({
             "textback_sid": sid,
-            "textback_state": state,
+            "textback_state": "queued",
             "textback_attempts": self.textback_attempts + 1,
             "textback_next_try": False,
             "textback_error": False,
             "textback_ambiguous": False,
         })
+        if status in TWILIO_MESSAGE_STATES:
+            self._apply_message_status(status)
+        self.env["crm.textback.early.status"]._apply(self)
 
     def _textback_attempt_failed(self, error):
         attempts = self.textback_attempts + 1
@@ -484,6 +492,8 @@ class CrmCallLog(models.Model):
             log.textback_next_try = now + SEND_LEASE
             self._commit(auto_commit)
             log._textback_send(auto_commit=auto_commit)
+        self.env["crm.textback.early.status"]._apply_all()
+        self._commit(auto_commit)
         pending_crm = self.search([
             ("status", "=", "missed"),
             ("crm_synced", "=", False),

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -6,10 +7,11 @@ from odoo import fields
 from odoo.tests import tagged
 
 from ..models.crm_call_log import TwilioReplayExpired
+from ..tools import twilio_api
 from ..tools.twilio_api import TwilioSendError
 from .common import (
     CALLER, FRIDAY_6PM_NY, LINE_NUMBER, TUESDAY_10PM_NY, WEDNESDAY_10AM_NY, WEDNESDAY_12_30PM_NY,
-    MissedCallCommon, message_sid,
+    MissedCallCommon, TwilioSendRecorder, message_sid,
 )
 
 
@@ -199,6 +201,22 @@ class TestTextbackDelivery(MissedCallCommon):
         self.miss(log, outcomes=[TwilioSendError("Twilio error 429", transient=True, status=429, retry_after=600)])
         self.assertGreaterEqual(log.textback_next_try, fields.Datetime.now() + timedelta(seconds=590))
 
+    def test_a_status_that_arrives_before_the_send_returned_is_applied_when_the_sid_is_known(self):
+        log = self.new_call(2, caller="+14155550142", when=fields.Datetime.now())
+        recorder = TwilioSendRecorder()
+
+        def send_while_twilio_calls_back(client, **message):
+            # Twilio posts the status callback before our API call has returned.
+            self.CallLog._twilio_message_status(
+                self.company, {"MessageSid": message_sid(1), "MessageStatus": "delivered"})
+            self.assertEqual(self.env["crm.textback.early.status"].search_count([]), 1)
+            return recorder(client, **message)
+
+        with patch.object(twilio_api, "send_message", send_while_twilio_calls_back):
+            log._record_outcome("missed", "no-answer", 0)
+        self.assertEqual((log.textback_sid, log.textback_state), (message_sid(1), "delivered"))
+        self.assertFalse(self.env["crm.textback.early.status"].search([]))
+
     def test_permanent_failure_is_recorded_with_twilio_error_code(self):
         log = self.new_call()
         error = TwilioSendError("Twilio error 21610: Attempt to send to unsubscribed recipient",
@@ -275,3 +293,12 @@ class TestMessageStatus(MissedCallCommon):
         with self.assertRaises(TwilioReplayExpired):
             self.status("failed")
         self.assertEqual(self.log.textback_state, "queued")
+
+    def test_the_cron_applies_statuses_both_sides_missed(self):
+        self.CallLog._twilio_message_status(self.company, {
+            "MessageSid": self.log.textback_sid + "x", "MessageStatus": "sent"})
+        early = self.env["crm.textback.early.status"].search([])
+        early.message_sid = self.log.textback_sid
+        self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(self.log.textback_state, "sent")
+        self.assertFalse(self.env["crm.textback.early.status"].search([]))

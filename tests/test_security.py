@@ -76,7 +76,7 @@ class TestAccess(MissedCallCommon):
         public = self.env.ref("base.public_user")
         for user in (self.portal, public):
             for model in ("crm.call.log", "crm.phone.line", "crm.textback.template", "crm.caller",
-                          "crm.textback.cooldown", "crm.sms.unreachable", "crm.phone.lookup"):
+                          "crm.textback.cooldown", "crm.sms.unreachable", "crm.phone.lookup", "crm.textback.early.status"):
                 with self.subTest(user=user.login, model=model), self.assertRaises(AccessError):
                     self.env[model].with_user(user).search([])
 
