@@ -6,6 +6,7 @@ the HTTP client sends every request there instead of ``https://*.twilio.com``:
 a sandbox, or the Twilio API stand-in the tests run.
 """
 import functools
+import logging
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,6 +14,9 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+
+# The twilio library logs every request and its headers at INFO: keep Odoo's log readable.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 # Seconds to wait for Twilio: the caller is still on the line while we send.
 REQUEST_TIMEOUT = 10
@@ -119,7 +123,9 @@ def find_sent_message(client, *, to, from_, body, sent_after):
     an ambiguous failure. Twilio filters by number; the time is checked on
     ``date_created``, since a text still queued has no ``date_sent`` yet."""
     try:
-        messages = client.messages.list(to=to, from_=from_, limit=20)
+        # The most recent page only: a text-back is minutes old, and following
+        # next_page_uri could page through the account's whole history.
+        messages = list(client.messages.page(to=to, from_=from_, page_size=20))
     except (TwilioRestException, requests.RequestException) as error:
         raise _as_send_error(client, error) from error
     for message in messages:
