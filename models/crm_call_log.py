@@ -176,7 +176,7 @@ class CrmCallLog(models.Model):
         for log in self:
             name = (log.partner_id.name or "").strip()
             # A contact created from a call is named after its number until somebody renames it.
-            if not name or any(char.isdigit() for char in name):
+            if not name or sum(char.isdigit() for char in name) >= 5:
                 log.caller_first_name = _("there")
             else:
                 log.caller_first_name = name.split()[0]

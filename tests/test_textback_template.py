@@ -2,7 +2,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
 from ..tools.sms_segments import sms_size
-from .common import TUESDAY_10PM_NY, MissedCallCommon
+from .common import CALLER, TUESDAY_10PM_NY, MissedCallCommon
 
 TYPICAL_COMPANY = "Acme Plumbing & Heating"
 
@@ -39,6 +39,15 @@ class TestTextbackTemplate(MissedCallCommon):
         body = self.render(self.template_in_hours, log)
         self.assertIn("{{", body)
         self.assertNotIn(self.company.twilio_auth_token, body)
+
+    def test_caller_name_with_html_is_shown_as_text_in_the_chatter(self):
+        partner = self.env["res.partner"].create({"name": "<img src=x onerror=alert(1)>", "phone": CALLER})
+        log = self.new_call()
+        self.miss(log)
+        self.assertEqual(log.partner_id, partner)
+        body = str(log.lead_id.message_ids[0].body)
+        self.assertIn("Hi &lt;img,", body, "the text-back greets the name as written, escaped in the chatter")
+        self.assertNotIn("<img", body)
 
     def test_shipped_templates_fit_one_gsm7_segment_with_typical_values(self):
         self.company.name = TYPICAL_COMPANY
