@@ -489,6 +489,11 @@ class CrmCallLog(models.Model):
         for log in due:
             if not log._try_lock():
                 continue
+            # Another process may have sent it since the search: read it again under the lock.
+            log.invalidate_recordset()
+            if log.textback_state != "queued" or log.textback_sid or log.textback_next_try > now:
+                self._commit(auto_commit)
+                continue
             log.textback_next_try = now + SEND_LEASE
             self._commit(auto_commit)
             log._textback_send(auto_commit=auto_commit)
@@ -501,7 +506,9 @@ class CrmCallLog(models.Model):
         ], limit=limit)
         for log in pending_crm:
             if log._try_lock():
-                log._crm_sync_safely()
+                log.invalidate_recordset()
+                if not log.crm_synced:
+                    log._crm_sync_safely()
                 self._commit(auto_commit)
 
     def _try_lock(self):

@@ -134,6 +134,24 @@ class TestTextbackDelivery(MissedCallCommon):
         self.assertFalse(log.textback_error)
         self.assertFalse(log.textback_next_try)
 
+    def test_cron_does_not_resend_a_text_sent_since_it_searched(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("503", transient=True, status=503)])
+        due_at = log.textback_next_try
+        # Another worker sends it between the cron's search and its lock.
+        original_try_lock = type(log)._try_lock
+
+        def lock_after_someone_sent_it(record):
+            self.env.cr.execute("UPDATE crm_call_log SET textback_sid = %s WHERE id = %s",
+                                [message_sid(9), record.id])
+            return original_try_lock(record)
+
+        with freeze_time(due_at + timedelta(seconds=1)), self.mock_twilio_send() as recorder, \
+                patch.object(type(log), "_try_lock", lock_after_someone_sent_it):
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(recorder.sent, [])
+        self.assertEqual(log.textback_sid, message_sid(9))
+
     def test_network_errors_count_as_transient(self):
         log = self.new_call()
         self.miss(log, outcomes=[TwilioSendError("Could not reach Twilio: timed out", transient=True)])
