@@ -3,6 +3,11 @@
     "version": "18.0.1.0.0",
     "summary": "Text callers back within seconds when a call to your Twilio number goes unanswered, "
                "log every call and turn missed calls into CRM leads",
+    "description": """
+When a call to your Twilio number goes unanswered, the caller gets a text within
+seconds, the call is logged, and the CRM gets the contact, the lead tagged
+"Missed Call" and a call-back activity for the salesperson.
+""",
     "category": "Sales/CRM",
     "author": "crm_missed_call_textback developers",
     "license": "LGPL-3",

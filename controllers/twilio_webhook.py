@@ -34,6 +34,10 @@ class TwilioWebhookController(http.Controller):
     def twilio_voice(self, **_kwargs):
         return self._dispatch("CallSid", self._incoming_call)
 
+    @http.route("/missed_call/twilio/sms", **ROUTE)
+    def twilio_sms(self, **_kwargs):
+        return self._dispatch("MessageSid", self._incoming_sms)
+
     @http.route("/missed_call/twilio/screen", **ROUTE)
     def twilio_screen(self, **_kwargs):
         return self._dispatch("CallSid", self._screen)
@@ -99,6 +103,10 @@ class TwilioWebhookController(http.Controller):
         elif call_status not in CALL_IN_PROGRESS_STATUSES:
             return self._bad_request(f"Unknown CallStatus {call_status!r}")
         return self._empty_ok()
+
+    def _incoming_sms(self, CallLog, companies, params):
+        _reply, answer = CallLog.env["crm.textback.reply"]._twilio_incoming_sms(companies, params)
+        return self._twiml(twiml.message(answer))
 
     def _message_status(self, CallLog, companies, params):
         CallLog._twilio_message_status(companies, params)

@@ -59,6 +59,13 @@ MERGE_FIELDS = (
     "object.from_number",
 )
 
+WEEKDAYS = [("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"), ("4", "Friday"),
+            ("5", "Saturday"), ("6", "Sunday")]
+# The 5-minute rule.
+CALL_BACK_TARGET_SECONDS = 300
+# An answered call from the same number this soon after a missed one is its answer.
+RESPONSE_WINDOW = timedelta(hours=24)
+
 # Outcome of a <Dial> (DialCallStatus) or of a whole call (CallStatus).
 CALL_OUTCOMES = {
     "completed": ("answered", False),
@@ -158,6 +165,25 @@ class CrmCallLog(models.Model):
              "since the call itself always ends 'completed'.")
     screen_accepted = fields.Boolean(
         "Taken After Screening", help="Somebody pressed 1 on the answered phone (call screening).")
+    responded = fields.Boolean(
+        index=True, help="The caller texted back, or called again and was answered, within 24 hours.")
+    responded_at = fields.Datetime()
+    called_back_at = fields.Datetime(
+        help="When the salesperson marked the lead's call-back done, or an answered call from the number followed.")
+    callback_seconds = fields.Integer("Seconds to Call Back", aggregator="avg")
+    called_back_in_time = fields.Boolean(
+        "Called Back Within 5 Minutes", help="The 5-minute rule: leads called back this fast convert best.")
+    call_hour = fields.Integer(
+        "Hour", compute="_compute_call_local_time", store=True, aggregator=False,
+        help="Hour of the call in the line's timezone.")
+    call_weekday = fields.Selection(
+        WEEKDAYS, "Weekday", compute="_compute_call_local_time", store=True,
+        help="Day of the call in the line's timezone.")
+    lead_outcome = fields.Selection(
+        [("open", "Open"), ("won", "Won"), ("lost", "Lost")], compute="_compute_lead_outcome", store=True)
+    lead_revenue_won = fields.Float(
+        "Revenue Won", compute="_compute_lead_outcome", store=True,
+        help="Expected revenue of the call's lead once won: the money missed calls brought back.")
     crm_synced = fields.Boolean(
         "CRM Updated", help="The contact, lead and call-back activity of this missed call are done.")
     caller_first_name = fields.Char(compute="_compute_caller_first_name")
@@ -180,6 +206,27 @@ class CrmCallLog(models.Model):
                 log.caller_first_name = _("there")
             else:
                 log.caller_first_name = name.split()[0]
+
+    @api.depends("call_start", "line_id.calendar_id.tz")
+    def _compute_call_local_time(self):
+        for log in self:
+            if not log.call_start or not log.line_id:
+                log.call_hour, log.call_weekday = 0, False
+                continue
+            local = pytz.utc.localize(log.call_start).astimezone(log.line_id._calendar_tz())
+            log.call_hour = local.hour
+            log.call_weekday = str(local.weekday())
+
+    @api.depends("lead_id.active", "lead_id.probability", "lead_id.expected_revenue")
+    def _compute_lead_outcome(self):
+        for log in self:
+            lead = log.lead_id.with_context(active_test=False)
+            if not lead:
+                log.lead_outcome, log.lead_revenue_won = False, 0.0
+            elif lead.active and lead.probability >= 100:
+                log.lead_outcome, log.lead_revenue_won = "won", lead.expected_revenue
+            else:
+                log.lead_outcome, log.lead_revenue_won = ("open" if lead.active else "lost"), 0.0
 
     def mail_allowed_qweb_expressions(self):
         # The merge fields of text-back templates: usable by every template author.
@@ -349,11 +396,41 @@ class CrmCallLog(models.Model):
             if status == "missed":
                 self._textback_prepare()
                 send_now = self.textback_state == "queued"
+            else:
+                # The caller called again and got through: that answers their missed calls.
+                earlier = self._earlier_missed_calls()
+                earlier._mark_responded(self.call_start)
+                earlier._mark_called_back(self.call_start)
             self._commit(auto_commit)
         if send_now:
             self._textback_send(auto_commit=auto_commit)
         if self.status == "missed" and not self.crm_synced:
             self._crm_sync_safely()
+
+    def _mark_responded(self, when):
+        for log in self.filtered(lambda log: not log.responded):
+            log.write({"responded": True, "responded_at": when})
+
+    def _mark_called_back(self, when):
+        for log in self.filtered(lambda log: log.status == "missed" and not log.called_back_at):
+            seconds = max(int((when - log.call_start).total_seconds()), 0)
+            log.write({
+                "called_back_at": when,
+                "callback_seconds": seconds,
+                "called_back_in_time": seconds <= CALL_BACK_TARGET_SECONDS,
+            })
+
+    def _earlier_missed_calls(self):
+        """Missed calls from this caller to the company in the 24 hours before this call."""
+        self.ensure_one()
+        number = self._caller_e164()
+        if not number:
+            return self.browse()
+        return self.search([
+            ("company_id", "=", self.company_id.id), ("from_number", "=", number), ("status", "=", "missed"),
+            ("call_start", ">=", self.call_start - RESPONSE_WINDOW), ("call_start", "<=", self.call_start),
+            ("id", "!=", self.id),
+        ])
 
     def _commit(self, auto_commit):
         if auto_commit:
@@ -605,11 +682,11 @@ class CrmCallLog(models.Model):
             "company_id": self.company_id.id,
         })
 
-    def _prepare_lead_values(self, partner, number):
+    def _prepare_lead_values(self, partner, number, name=None, description=None, missed_call=True):
         line = self.line_id
         use_leads = self.env.ref("crm.group_use_lead") in self.env.ref("base.group_user").implied_ids
-        return {
-            "name": _("Missed call from %s", partner.name),
+        values = {
+            "name": name or _("Missed call from %s", partner.name),
             "type": "lead" if use_leads else "opportunity",
             "partner_id": partner.id,
             "phone": number,
@@ -617,11 +694,15 @@ class CrmCallLog(models.Model):
             "team_id": (line.team_id or line.user_id.sale_team_id.filtered(
                 lambda team: team.company_id in (line.company_id, self.env["res.company"]))).id,
             "company_id": line.company_id.id,
-            "source_id": self.env.ref("crm_missed_call_textback.utm_source_missed_call").id,
             "medium_id": self.env.ref("utm.utm_medium_phone").id,
-            "tag_ids": [fields.Command.link(self.env.ref("crm_missed_call_textback.crm_tag_missed_call").id)],
-            "description": Markup("<p>%s</p>") % self._call_summary(),
+            "description": Markup("<p>%s</p>") % (description or self._call_summary()),
         }
+        if missed_call:
+            values.update({
+                "source_id": self.env.ref("crm_missed_call_textback.utm_source_missed_call").id,
+                "tag_ids": [fields.Command.link(self.env.ref("crm_missed_call_textback.crm_tag_missed_call").id)],
+            })
+        return values
 
     def _call_summary(self):
         tz = self.line_id._calendar_tz().zone

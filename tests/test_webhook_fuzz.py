@@ -8,9 +8,9 @@ from odoo.tests import tagged
 from .common import ACCOUNT_SID, AUTH_TOKEN, CALLER, LINE_NUMBER, call_sid, message_sid, twilio_signature
 from .test_webhooks import TwilioWebhookCase
 
-ROUTES = ["voice", "dial_status", "call_status", "message_status", "screen", "screen_result"]
+ROUTES = ["voice", "dial_status", "call_status", "message_status", "screen", "screen_result", "sms"]
 TWILIO_FIELDS = ["From", "To", "Caller", "Called", "CallStatus", "DialCallStatus", "DialCallDuration",
-                 "CallDuration", "MessageStatus", "SmsStatus", "ErrorCode", "Digits", "Direction"]
+                 "CallDuration", "MessageStatus", "SmsStatus", "ErrorCode", "Digits", "Direction", "Body"]
 
 # Text of every kind: numbers in any format or none, words, control and astral characters.
 anything = st.one_of(

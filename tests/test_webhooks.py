@@ -221,6 +221,16 @@ class TestTwilioWebhooks(TwilioWebhookCase):
         answered = self.CallLog.search([("call_sid", "=", call_sid(2))])
         self.assertEqual((answered.status, answered.duration), ("answered", 65))
 
+    def test_inbound_text_is_answered_with_twiml_and_recorded_once(self):
+        params = {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "c" * 32, "From": CALLER, "To": LINE_NUMBER,
+                  "Body": "HELP", "NumMedia": "0"}
+        for _delivery in range(2):
+            root = self.twiml(self.post("/missed_call/twilio/sms", params))
+            self.assertIn("Acme Plumbing", root.findtext("Message"))
+        self.assertEqual(self.env["crm.textback.reply"].search_count([("message_sid", "=", params["MessageSid"])]), 1)
+        response = self.post("/missed_call/twilio/sms", params, auth_token=OTHER_AUTH_TOKEN)
+        self.assertEqual(response.status_code, 403)
+
     def test_message_status_answers_200_to_every_status_even_unknown_messages(self):
         for status in ("accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered",
                        "failed", "read", "partially_delivered", "canceled"):

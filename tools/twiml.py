@@ -1,4 +1,5 @@
 """TwiML answers of the voice webhooks, built with the twilio library."""
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 
@@ -40,3 +41,11 @@ def say_and_hang_up(message):
 
 def empty():
     return str(VoiceResponse())
+
+
+def message(text=None):
+    """Answer to an inbound text: ``text`` back to the sender, or nothing."""
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)

@@ -1,0 +1,117 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+
+# Carrier keywords, as Twilio's own opt-out handling knows them.
+OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
+HELP_KEYWORDS = frozenset({"HELP", "INFO"})
+# A reply counts as the answer to a missed call this long after it.
+RESPONSE_WINDOW_HOURS = 24
+
+
+class CrmTextbackReply(models.Model):
+    """A text a caller sent to one of the lines: a reply to the text-back, or a keyword."""
+    _name = "crm.textback.reply"
+    _description = "Text Received on a Line"
+    _order = "create_date desc, id desc"
+    _rec_name = "from_number"
+
+    message_sid = fields.Char("Message SID", required=True, readonly=True)
+    line_id = fields.Many2one("crm.phone.line", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="line_id.company_id", store=True, index=True)
+    from_number = fields.Char("From", required=True)
+    body = fields.Text()
+    keyword = fields.Selection(
+        [("opt_out", "Opt-out (STOP)"), ("opt_in", "Opt-in (START)"), ("help", "Help")],
+        help="A carrier keyword: the text changes the number's opt-out, or asks for help.")
+    call_log_id = fields.Many2one("crm.call.log", "Missed Call Answered", index="btree_not_null")
+    lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null")
+    partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
+
+    _sql_constraints = [
+        ("message_sid_uniq", "unique(message_sid)", "A text is recorded once: this Message SID exists already."),
+    ]
+
+    @api.model
+    def _keyword_of(self, body):
+        word = (body or "").strip().upper()
+        if word in OPT_OUT_KEYWORDS:
+            return "opt_out"
+        if word in OPT_IN_KEYWORDS:
+            return "opt_in"
+        if word in HELP_KEYWORDS:
+            return "help"
+        return False
+
+    @api.model
+    def _twilio_incoming_sms(self, companies, params):
+        """Record an inbound text once; return ``(reply record, text to answer or None)``."""
+        line = self.env["crm.phone.line"]._find_for_twilio(companies, params.get("To"))
+        if not line:
+            return self, None
+        existing = self.search([("message_sid", "=", params["MessageSid"])], limit=1)
+        if existing:
+            return existing, existing._answer()
+        number = self.env["crm.call.log"]._normalize_caller_number(params.get("From"), line)
+        if not number:
+            return self, None
+        reply = self.create({
+            "message_sid": params["MessageSid"],
+            "line_id": line.id,
+            "from_number": number,
+            "body": (params.get("Body") or "")[:1600],
+            "keyword": self._keyword_of(params.get("Body")),
+        })
+        reply._process()
+        return reply, reply._answer()
+
+    def _process(self):
+        self.ensure_one()
+        blacklist = self.env["phone.blacklist"].sudo()
+        if self.keyword == "opt_out":
+            blacklist._add([self.from_number], message=_("Replied %s to %s", self.body.strip(), self.line_id.name))
+        elif self.keyword == "opt_in":
+            blacklist._remove([self.from_number], message=_("Replied %s to %s", self.body.strip(), self.line_id.name))
+        elif not self.keyword:
+            self._post_in_crm()
+        self._mark_missed_call_responded()
+
+    def _answer(self):
+        """What to text back: only HELP gets an answer (Twilio answers STOP and START itself)."""
+        if self.keyword != "help":
+            return None
+        return _("%(company)s: we missed your call and will call you back. Call us on %(number)s. "
+                 "Reply STOP to stop texts.", company=self.company_id.name, number=self.line_id.number)
+
+    def _post_in_crm(self):
+        """The reply goes to the chatter of the caller's open lead, or of the contact."""
+        call_log = self.env["crm.call.log"].new({"line_id": self.line_id.id, "from_number": self.from_number,
+                                                  "company_id": self.company_id.id})
+        partner = call_log._find_caller_partner()
+        lead = call_log._find_open_lead(partner, self.from_number)
+        target = lead or partner
+        if not target:
+            partner = call_log._create_caller_partner(self.from_number)
+            lead = self.env["crm.lead"].create(call_log._prepare_lead_values(
+                partner, self.from_number, name=_("Text from %s", partner.name), description=self.body,
+                missed_call=False))
+            target = lead
+        body = Markup("<p>%s</p><p>%s</p>") % (_("Text received on %s:", self.line_id.name), self.body)
+        target.message_post(body=body, author_id=partner.id or None, message_type="comment",
+                            subtype_xmlid="mail.mt_comment")
+        self.write({"lead_id": lead.id, "partner_id": (partner or lead.partner_id).id})
+
+    def _mark_missed_call_responded(self):
+        """The latest missed call from this number on this line in the last 24 hours was answered by text."""
+        call_log = self.env["crm.call.log"].search([
+            ("line_id", "=", self.line_id.id),
+            ("from_number", "=", self.from_number),
+            ("status", "=", "missed"),
+            ("call_start", ">=", fields.Datetime.now() - timedelta(hours=RESPONSE_WINDOW_HOURS)),
+        ], order="call_start desc", limit=1)
+        if call_log and not self.keyword:
+            call_log._mark_responded(self.create_date)
+            self.call_log_id = call_log
