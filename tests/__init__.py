@@ -1,3 +1,4 @@
+from . import test_analytics
 from . import test_call_outcome
 from . import test_crm_sync
 from . import test_phone_line

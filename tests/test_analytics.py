@@ -1,0 +1,98 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import MissedCallCommon, call_sid, message_sid
+
+
+@tagged("post_install", "-at_install")
+class TestCallKpis(MissedCallCommon):
+
+    def log(self, n, hours_ago, status, **values):
+        return self.CallLog.create({
+            "call_sid": call_sid(n), "line_id": self.line.id, "from_number": f"+1415555{n:04d}",
+            "call_start": fields.Datetime.now() - timedelta(hours=hours_ago), "status": status, **values})
+
+    def lead(self, revenue, won):
+        lead = self.env["crm.lead"].create({"name": "Lead", "company_id": self.company.id,
+                                            "expected_revenue": revenue})
+        if won:
+            lead.action_set_won()
+        return lead
+
+    def setUp(self):
+        super().setUp()
+        won_a, won_b, open_lead = self.lead(400, True), self.lead(600, True), self.lead(999, False)
+        sent = {"textback_state": "sent"}
+        delivered = {"textback_state": "delivered"}
+        # Ten calls in the last 7 days: 6 missed, 4 answered.
+        self.log(1, 1, "missed", textback_sid=message_sid(1), responded=True, lead_id=won_a.id,
+                 called_back_at=fields.Datetime.now(), callback_seconds=120, called_back_in_time=True, **delivered)
+        self.log(2, 2, "missed", textback_sid=message_sid(2), responded=True, lead_id=won_a.id, **delivered)
+        self.log(3, 3, "missed", textback_sid=message_sid(3), responded=True, lead_id=won_b.id,
+                 called_back_at=fields.Datetime.now(), callback_seconds=900, **delivered)
+        self.log(4, 4, "missed", textback_sid=message_sid(4), lead_id=open_lead.id, **delivered)
+        self.log(5, 5, "missed", textback_sid=message_sid(5), **sent)
+        self.log(6, 6, "missed", textback_state="skipped", textback_skip_reason="withheld", from_number="Anonymous")
+        for n in range(7, 11):
+            self.log(n, n, "answered", duration=60)
+        # A ringing call is not finished: it counts nowhere.
+        self.log(11, 1, "ringing")
+        # The 7 days before: 2 calls, none missed.
+        self.log(12, 24 * 8, "answered")
+        self.log(13, 24 * 9, "answered")
+
+    def kpis(self, days_from, days_to=0):
+        now = fields.Datetime.now()
+        return self.env["crm.call.report"]._kpis(now - timedelta(days=days_from), now - timedelta(days=days_to))
+
+    def test_kpis_of_a_known_set_of_calls(self):
+        kpis = self.kpis(7)
+        self.assertEqual((kpis["calls"], kpis["missed"]), (10, 6))
+        self.assertAlmostEqual(kpis["missed_rate"], 0.6)
+        self.assertEqual((kpis["texts_sent"], kpis["texts_delivered"]), (5, 4))
+        self.assertAlmostEqual(kpis["delivery_rate"], 0.8)
+        self.assertEqual(kpis["responded"], 3)
+        self.assertAlmostEqual(kpis["response_rate"], 0.5)
+        self.assertEqual((kpis["called_back"], kpis["callbacks_in_time"]), (2, 1))
+        self.assertEqual(kpis["callback_median_seconds"], 510)
+        self.assertEqual(kpis["leads_won"], 2, "a lead with two missed calls is won once")
+        self.assertEqual(kpis["revenue_won"], 1000)
+
+    def test_an_empty_period_has_no_rates_rather_than_a_division_by_zero(self):
+        kpis = self.kpis(60, 30)
+        self.assertEqual((kpis["calls"], kpis["missed"], kpis["texts_sent"]), (0, 0, 0))
+        for rate in ("missed_rate", "delivery_rate", "response_rate", "callback_median_seconds"):
+            self.assertIsNone(kpis[rate])
+
+    def test_a_period_without_missed_calls_has_no_response_rate(self):
+        kpis = self.kpis(14, 7)
+        self.assertEqual((kpis["calls"], kpis["missed_rate"], kpis["response_rate"]), (2, 0.0, None))
+
+    def test_dashboard_compares_with_the_period_before_and_warns_above_20_percent(self):
+        data = self.env["crm.call.report"].get_missed_call_dashboard(7)
+        self.assertEqual((data["current"]["calls"], data["previous"]["calls"]), (10, 2))
+        self.assertIn("60%", data["warning"])
+        self.assertIn("receptionist", data["warning"])
+        self.CallLog.search([("status", "=", "missed")]).write({"status": "answered"})
+        self.assertIsNone(self.env["crm.call.report"].get_missed_call_dashboard(7)["warning"])
+
+    def test_heat_map_groups_by_weekday_and_hour_in_the_line_timezone(self):
+        self.CallLog.search([]).unlink()
+        # Sunday 23:30 and Monday 0:10 in New York.
+        self.log(1, 0, "missed").call_start = fields.Datetime.to_datetime("2026-11-30 04:30:00")
+        self.log(2, 0, "missed").call_start = fields.Datetime.to_datetime("2026-11-30 05:10:00")
+        self.env.flush_all()
+        groups = self.env["crm.call.report"]._read_group(
+            [], ["call_weekday", "call_hour"], ["call_count:sum", "missed_rate:avg"])
+        self.assertEqual(sorted(groups), [("0", 0, 1, 100.0), ("6", 23, 1, 100.0)])
+
+    def test_salesman_reads_the_analysis_of_his_company_only(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        user = self.env["res.users"].create({"name": "Other", "login": "mctb_other_analyst",
+                                             "company_id": other.id, "company_ids": [(6, 0, other.ids)],
+                                             "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)]})
+        report = self.env["crm.call.report"].with_user(user).with_context(allowed_company_ids=other.ids)
+        self.assertEqual(report.get_missed_call_dashboard(7)["current"]["calls"], 0)
+        self.assertEqual(self.env["crm.call.report"].with_user(self.salesman).get_missed_call_dashboard(7)["current"]["calls"], 10)
