@@ -28,12 +28,19 @@ seconds, the call is logged, and the CRM gets the contact, the lead tagged
         "data/crm_textback_template_data.xml",
         "data/ir_cron_data.xml",
         "views/crm_call_log_views.xml",
+        "views/crm_call_report_views.xml",
         "views/crm_phone_line_views.xml",
         "views/crm_textback_template_views.xml",
         "views/crm_lead_views.xml",
+        "views/crm_lead_search_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_missed_call_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "crm_missed_call_textback/static/src/dashboard/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

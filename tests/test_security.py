@@ -107,6 +107,9 @@ class TestViews(MissedCallCommon):
             views = self.env[model].with_user(self.manager).get_views([(False, "list"), (False, "form"),
                                                                        (False, "search")])
             self.assertEqual(set(views["views"]), {"list", "form", "search"})
+        report = self.env["crm.call.report"].with_user(self.salesman).get_views(
+            [(False, "pivot"), (False, "graph"), (False, "search")])
+        self.assertEqual(set(report["views"]), {"pivot", "graph", "search"})
         lead_form = self.env["crm.lead"].with_user(self.salesman).get_views([(False, "form")])
         self.assertIn("action_view_call_logs", lead_form["views"]["form"]["arch"])
 
