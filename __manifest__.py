@@ -13,6 +13,7 @@ seconds, the call is logged, and the CRM gets the contact, the lead tagged
     "license": "LGPL-3",
     "depends": [
         "crm",
+        "digest",
         "sms",
         "phone_validation",
         "resource",
@@ -27,6 +28,7 @@ seconds, the call is logged, and the CRM gets the contact, the lead tagged
         "data/crm_missed_call_data.xml",
         "data/crm_textback_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/digest_data.xml",
         "views/crm_call_log_views.xml",
         "views/crm_call_report_views.xml",
         "views/crm_phone_line_views.xml",
@@ -34,6 +36,7 @@ seconds, the call is logged, and the CRM gets the contact, the lead tagged
         "views/crm_lead_views.xml",
         "views/crm_lead_search_views.xml",
         "views/res_config_settings_views.xml",
+        "views/digest_digest_views.xml",
         "views/crm_missed_call_menus.xml",
     ],
     "assets": {

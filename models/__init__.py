@@ -12,3 +12,4 @@ from . import crm_textback_early_status
 from . import crm_textback_reply
 from . import crm_lead
 from . import mail_activity
+from . import digest_digest

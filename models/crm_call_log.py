@@ -737,6 +737,14 @@ class CrmCallLog(models.Model):
             summary=_("Call back %s now: leads called within 5 minutes convert best", partner.name),
             user_id=user.id,
         )
+        # The 5-minute rule: tell the salesperson at once, wherever they are in Odoo.
+        user._bus_send("simple_notification", {
+            "type": "warning",
+            "sticky": True,
+            "title": _("Missed call: call back within 5 minutes"),
+            "message": _("%(caller)s called %(line)s. Lead: %(lead)s",
+                         caller=partner.name, line=self.line_id.name, lead=lead.name),
+        })
 
     # ------------------------------------------------------------
     # Actions

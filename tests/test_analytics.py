@@ -96,3 +96,17 @@ class TestCallKpis(MissedCallCommon):
         report = self.env["crm.call.report"].with_user(user).with_context(allowed_company_ids=other.ids)
         self.assertEqual(report.get_missed_call_dashboard(7)["current"]["calls"], 0)
         self.assertEqual(self.env["crm.call.report"].with_user(self.salesman).get_missed_call_dashboard(7)["current"]["calls"], 10)
+
+    def test_weekly_digest_reports_the_missed_call_kpis(self):
+        digest = self.env["digest.digest"].create({"name": "Weekly", "company_id": self.company.id,
+                                                   "kpi_missed_calls": True})
+        now = fields.Datetime.now()
+        digest = digest.with_context(start_datetime=now - timedelta(days=7), end_datetime=now)
+        self.assertEqual(digest.kpi_missed_calls_value, 6)
+        self.assertEqual(digest.kpi_missed_call_rate_value, 60)
+        self.assertEqual(digest.kpi_textback_delivery_rate_value, 80)
+        self.assertEqual(digest.kpi_missed_call_response_rate_value, 50)
+        quiet = digest.with_context(start_datetime=now - timedelta(days=60), end_datetime=now - timedelta(days=30))
+        quiet.invalidate_recordset()
+        self.assertEqual((quiet.kpi_missed_calls_value, quiet.kpi_missed_call_rate_value), (0, 0))
+        self.assertTrue(self.env.ref("digest.digest_digest_default").kpi_missed_call_rate)

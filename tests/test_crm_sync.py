@@ -32,6 +32,14 @@ class TestMissedCallCrm(MissedCallCommon):
         self.assertEqual(activity.user_id, self.salesman)
         self.assertLessEqual(activity.date_deadline, activity.create_date.date())
 
+    def test_the_salesperson_is_notified_at_once(self):
+        self.env["bus.bus"].search([]).unlink()
+        self.miss(self.new_call())
+        notes = self.env["bus.bus"].search([])
+        self.assertTrue(any("call back within 5 minutes" in note.message for note in notes))
+        self.assertTrue(any(f'"res.partner", {self.salesman.partner_id.id}' in note.channel
+                            or str(self.salesman.partner_id.id) in note.channel for note in notes))
+
     def test_the_text_back_appears_in_the_lead_chatter(self):
         log = self.new_call()
         self.miss(log)
