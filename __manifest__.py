@@ -39,6 +39,9 @@ seconds, the call is logged, and the CRM gets the contact, the lead tagged
         "views/digest_digest_views.xml",
         "views/crm_missed_call_menus.xml",
     ],
+    "demo": [
+        "demo/crm_missed_call_demo.xml",
+    ],
     "assets": {
         "web.assets_backend": [
             "crm_missed_call_textback/static/src/dashboard/*",

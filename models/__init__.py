@@ -13,3 +13,4 @@ from . import crm_textback_reply
 from . import crm_lead
 from . import mail_activity
 from . import digest_digest
+from . import crm_call_log_demo

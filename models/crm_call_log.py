@@ -63,6 +63,8 @@ WEEKDAYS = [("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursd
             ("5", "Saturday"), ("6", "Sunday")]
 # The 5-minute rule.
 CALL_BACK_TARGET_SECONDS = 300
+# A missed call is news for the salesperson this long after it.
+NOTIFICATION_FRESHNESS = timedelta(minutes=15)
 # An answered call from the same number this soon after a missed one is its answer.
 RESPONSE_WINDOW = timedelta(hours=24)
 
@@ -737,7 +739,11 @@ class CrmCallLog(models.Model):
             summary=_("Call back %s now: leads called within 5 minutes convert best", partner.name),
             user_id=user.id,
         )
-        # The 5-minute rule: tell the salesperson at once, wherever they are in Odoo.
+        # The 5-minute rule: tell the salesperson at once, wherever they are in Odoo (a call
+        # whose CRM update comes late, from the cron, is no news any more).
+        if self.env.context.get("crm_missed_call_no_notification") \
+                or self.call_start < fields.Datetime.now() - NOTIFICATION_FRESHNESS:
+            return
         user._bus_send("simple_notification", {
             "type": "warning",
             "sticky": True,

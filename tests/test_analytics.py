@@ -110,3 +110,22 @@ class TestCallKpis(MissedCallCommon):
         quiet.invalidate_recordset()
         self.assertEqual((quiet.kpi_missed_calls_value, quiet.kpi_missed_call_rate_value), (0, 0))
         self.assertTrue(self.env.ref("digest.digest_digest_default").kpi_missed_call_rate)
+
+
+@tagged("post_install", "-at_install")
+class TestDemoCalls(MissedCallCommon):
+
+    def test_generated_demo_calls_are_whole_and_feed_the_dashboard(self):
+        self.CallLog._generate_demo_calls(self.line.id, count=80, days=30, seed=7)
+        logs = self.CallLog.search([("line_id", "=", self.line.id)])
+        self.assertEqual(len(logs), 80)
+        missed = logs.filtered(lambda log: log.status == "missed")
+        self.assertTrue(missed)
+        self.assertTrue(all(log.lead_id and log.partner_id and log.crm_synced for log in missed))
+        self.assertTrue(all(log.textback_body and "Acme Plumbing" in log.textback_body for log in missed))
+        self.assertTrue(all(log.call_start <= fields.Datetime.now() for log in logs))
+        hours = set(logs.mapped("call_hour"))
+        self.assertTrue(hours <= set(range(7, 21)), hours)
+        kpis = self.env["crm.call.report"].get_missed_call_dashboard(30)["current"]
+        self.assertEqual(kpis["calls"], len(logs.filtered(
+            lambda log: log.call_start >= fields.Datetime.now() - timedelta(days=30))))

@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -34,9 +35,11 @@ class TestMissedCallCrm(MissedCallCommon):
 
     def test_the_salesperson_is_notified_at_once(self):
         self.env["bus.bus"].search([]).unlink()
-        self.miss(self.new_call())
-        notes = self.env["bus.bus"].search([])
-        self.assertTrue(any("call back within 5 minutes" in note.message for note in notes))
+        self.miss(self.new_call(1, when=fields.Datetime.now()))
+        self.miss(self.new_call(2, caller="+14155550150"))  # days ago: no news any more
+        notes = self.env["bus.bus"].search([]).filtered(lambda note: "call back within 5 minutes" in note.message)
+        self.assertEqual(len(notes), 1)
+        self.assertIn("415-555-0123", notes.message)
         self.assertTrue(any(f'"res.partner", {self.salesman.partner_id.id}' in note.channel
                             or str(self.salesman.partner_id.id) in note.channel for note in notes))
 
