@@ -79,6 +79,7 @@ class CrmPhoneLine(models.Model):
     missed_call_count = fields.Integer(compute="_compute_call_counts")
     voice_webhook_url = fields.Char("A Call Comes In", compute="_compute_webhook_urls")
     call_status_webhook_url = fields.Char("Call Status Changes", compute="_compute_webhook_urls")
+    sms_webhook_url = fields.Char("A Message Comes In", compute="_compute_webhook_urls")
 
     _sql_constraints = [
         ("number_company_uniq", "unique(number, company_id)",
@@ -106,6 +107,7 @@ class CrmPhoneLine(models.Model):
             base_url = line.get_base_url()
             line.voice_webhook_url = f"{base_url}/missed_call/twilio/voice"
             line.call_status_webhook_url = f"{base_url}/missed_call/twilio/call_status"
+            line.sms_webhook_url = f"{base_url}/missed_call/twilio/sms"
 
     @api.constrains("ring_timeout")
     def _check_ring_timeout(self):

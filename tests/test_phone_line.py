@@ -87,6 +87,7 @@ class TestPhoneLine(MissedCallCommon):
         base_url = self.line.get_base_url()
         self.assertEqual(self.line.voice_webhook_url, f"{base_url}/missed_call/twilio/voice")
         self.assertEqual(self.line.call_status_webhook_url, f"{base_url}/missed_call/twilio/call_status")
+        self.assertEqual(self.line.sms_webhook_url, f"{base_url}/missed_call/twilio/sms")
 
     def test_invalid_account_sid_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "Account SID"):
