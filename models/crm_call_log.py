@@ -500,7 +500,8 @@ class CrmCallLog(models.Model):
                 found = twilio_api.find_sent_message(
                     client, **message, sent_after=pytz.utc.localize(self.call_start))
             sid, status = found or twilio_api.send_message(
-                client, **message, status_callback=self._message_status_url())
+                client, **message, status_callback=self._message_status_url(),
+                messaging_service_sid=self.line_id.messaging_service_sid or None)
         except twilio_api.TwilioSendError as error:
             self._textback_attempt_failed(error)
         else:

@@ -1,11 +1,14 @@
+import re
 from datetime import timedelta
 
 import pytz
 from babel.dates import format_date, format_time
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import babel_locale_parse
+
+from ..tools import twilio_api
 
 MIN_RING_TIMEOUT = 5
 MAX_RING_TIMEOUT = 60
@@ -73,6 +76,12 @@ class CrmPhoneLine(models.Model):
         "Message to the Caller", translate=True,
         default=lambda self: _("Sorry we missed your call. We will text you now and call you back soon. Goodbye."),
         help="Spoken to the caller when nobody answers, before the call ends.")
+    twilio_number_sid = fields.Char(
+        "Twilio Number SID", copy=False, help="PN…: set when the number was connected from Odoo.")
+    messaging_service_sid = fields.Char(
+        "Messaging Service SID",
+        help="MG…: send the text-backs through this Twilio Messaging Service. US numbers need one tied "
+             "to a registered A2P 10DLC campaign, or carriers block the texts (Twilio error 30034).")
     active = fields.Boolean(default=True)
     call_log_ids = fields.One2many("crm.call.log", "line_id", "Calls")
     call_count = fields.Integer(compute="_compute_call_counts")
@@ -80,6 +89,11 @@ class CrmPhoneLine(models.Model):
     voice_webhook_url = fields.Char("A Call Comes In", compute="_compute_webhook_urls")
     call_status_webhook_url = fields.Char("Call Status Changes", compute="_compute_webhook_urls")
     sms_webhook_url = fields.Char("A Message Comes In", compute="_compute_webhook_urls")
+
+    webhook_url_warning = fields.Char(compute="_compute_webhook_urls")
+    last_call_at = fields.Datetime("Last Call Received", compute="_compute_last_call")
+    last_call_result = fields.Char("Its Result", compute="_compute_last_call")
+    a2p_warning = fields.Char(compute="_compute_a2p_warning")
 
     _sql_constraints = [
         ("number_company_uniq", "unique(number, company_id)",
@@ -102,9 +116,33 @@ class CrmPhoneLine(models.Model):
             line.call_count = sum(count for (line_id, _status), count in counts.items() if line_id == line.id)
             line.missed_call_count = counts.get((line.id, "missed"), 0)
 
+    def _compute_last_call(self):
+        """The last webhook that reached the line, seen through what it logged."""
+        for line in self:
+            log = self.env["crm.call.log"].search([("line_id", "=", line.id)], order="create_date desc", limit=1)
+            line.last_call_at = log.create_date
+            if not log:
+                line.last_call_result = False
+                continue
+            status = dict(log._fields["status"]._description_selection(self.env))[log.status]
+            textback = dict(log._fields["textback_state"]._description_selection(self.env))[log.textback_state]
+            line.last_call_result = _("%(status)s, text-back: %(textback)s", status=status, textback=textback) \
+                if log.status == "missed" else status
+
+    @api.depends("number", "messaging_service_sid")
+    def _compute_a2p_warning(self):
+        for line in self:
+            us_number = (line.number or "").startswith("+1")
+            line.a2p_warning = us_number and not line.messaging_service_sid and _(
+                "US carriers block texts from numbers not registered for A2P 10DLC (Twilio error 30034). "
+                "Register a campaign in the Twilio Console and set its Messaging Service SID here.")
+
     def _compute_webhook_urls(self):
         for line in self:
             base_url = line.get_base_url()
+            line.webhook_url_warning = not base_url.startswith("https://") and _(
+                "Twilio must reach this Odoo at a public https address; web.base.url is %s. "
+                "Set it (and web.base.url.freeze) in the system parameters.", base_url)
             line.voice_webhook_url = f"{base_url}/missed_call/twilio/voice"
             line.call_status_webhook_url = f"{base_url}/missed_call/twilio/call_status"
             line.sms_webhook_url = f"{base_url}/missed_call/twilio/sms"
@@ -116,6 +154,14 @@ class CrmPhoneLine(models.Model):
                 raise ValidationError(_(
                     "The ring timeout of %(line)s must be between %(min)s and %(max)s seconds.",
                     line=line.name, min=MIN_RING_TIMEOUT, max=MAX_RING_TIMEOUT))
+
+    @api.constrains("messaging_service_sid", "twilio_number_sid")
+    def _check_twilio_sids(self):
+        for line in self:
+            if line.messaging_service_sid and not re.match(r"^MG[0-9a-fA-F]{32}$", line.messaging_service_sid):
+                raise ValidationError(_("A Messaging Service SID is 'MG' followed by 32 hexadecimal characters."))
+            if line.twilio_number_sid and not re.match(r"^PN[0-9a-fA-F]{32}$", line.twilio_number_sid):
+                raise ValidationError(_("A phone number SID is 'PN' followed by 32 hexadecimal characters."))
 
     @api.constrains("textback_cooldown_hours")
     def _check_textback_cooldown_hours(self):
@@ -211,6 +257,54 @@ class CrmPhoneLine(models.Model):
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------
+
+    def _twilio_client(self):
+        return self.company_id._twilio_client()
+
+    def action_connect_webhooks(self):
+        """Point the Twilio number's calls, call statuses and texts at this Odoo."""
+        for line in self:
+            line._check_connectable()
+            try:
+                twilio_api.configure_number(line._twilio_client(), line.twilio_number_sid, line.get_base_url())
+            except twilio_api.TwilioSendError as error:
+                raise UserError(_("Twilio refused to configure %(number)s: %(error)s",
+                                  number=line.number, error=error)) from error
+        return self._notify(_("Twilio now sends the calls and texts of these numbers to Odoo."))
+
+    def action_disconnect_webhooks(self):
+        """Stop Twilio from sending the number's calls and texts to Odoo."""
+        for line in self.filtered("twilio_number_sid"):
+            try:
+                twilio_api.clear_number(line._twilio_client(), line.twilio_number_sid)
+            except twilio_api.TwilioSendError as error:
+                raise UserError(_("Twilio refused to disconnect %(number)s: %(error)s",
+                                  number=line.number, error=error)) from error
+        return self._notify(_("Twilio no longer sends these numbers' calls and texts to Odoo."))
+
+    def _check_connectable(self):
+        if not self.twilio_number_sid:
+            raise UserError(_("%s was not connected from Odoo: use Connect a Phone Number, or set the "
+                              "webhook URLs in the Twilio Console.", self.name))
+
+    def action_send_test_text(self):
+        """Text the line's own phone (Forward To) through the same path as a text-back."""
+        self.ensure_one()
+        try:
+            twilio_api.send_message(
+                self._twilio_client(), to=self.forward_to, from_=self.number,
+                body=_("Test from Odoo: %(line)s can send text-backs.", line=self.name),
+                status_callback=f"{self.get_base_url()}/missed_call/twilio/message_status",
+                messaging_service_sid=self.messaging_service_sid or None)
+        except twilio_api.TwilioSendError as error:
+            raise UserError(_("The test text could not be sent: %s",
+                              self.env["crm.sms.unreachable"]._describe_error(error.code) if error.code
+                              else error)) from error
+        return self._notify(_("Test text sent to %s.", self.forward_to))
+
+    def _notify(self, message):
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"message": message, "type": "success", "sticky": False}}
 
     def action_view_calls(self):
         self.ensure_one()

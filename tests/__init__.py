@@ -1,5 +1,6 @@
 from . import test_analytics
 from . import test_call_outcome
+from . import test_connect_number
 from . import test_crm_sync
 from . import test_phone_line
 from . import test_replies

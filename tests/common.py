@@ -57,8 +57,9 @@ class TwilioSendRecorder:
         self.outcomes = list(outcomes or [])
         self.existing = existing
 
-    def __call__(self, client, *, to, from_, body, status_callback):
-        self.sent.append({"to": to, "from": from_, "body": body, "status_callback": status_callback})
+    def __call__(self, client, *, to, from_, body, status_callback, messaging_service_sid=None):
+        self.sent.append({"to": to, "from": from_, "body": body, "status_callback": status_callback,
+                          "messaging_service_sid": messaging_service_sid})
         outcome = self.outcomes.pop(0) if self.outcomes else "queued"
         if isinstance(outcome, Exception):
             raise outcome

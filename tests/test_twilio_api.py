@@ -34,6 +34,8 @@ class FailingTwilio(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    do_GET = do_POST
+
     def log_message(self, *args):
         pass
 

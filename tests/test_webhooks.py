@@ -336,3 +336,36 @@ class TestCallScreening(TwilioWebhookCase):
                                  data=self.screen_params(digits="1"), headers={"X-Twilio-Signature": "bm9wZQ=="})
         self.assertEqual(response.status_code, 403)
         self.assertFalse(self.CallLog.search([("call_sid", "=", call_sid(1))]).screen_accepted)
+
+
+@tagged("post_install", "-at_install")
+class TestBehindReverseProxy(TwilioWebhookCase):
+    """TLS ends at a proxy: Twilio signs https://calls.acme.example/..., Odoo gets plain HTTP
+    on 127.0.0.1 and another port. The signature is checked against the configured public URL."""
+
+    PUBLIC = "https://calls.acme.example"
+
+    def setUp(self):
+        super().setUp()
+        self.env["ir.config_parameter"].set_param("web.base.url", self.PUBLIC)
+
+    def post_signed_for(self, signed_base, params):
+        path = "/missed_call/twilio/voice"
+        signature = twilio_signature(AUTH_TOKEN, f"{signed_base}{path}", params)
+        response = self.url_open(path, data=params, headers={"X-Twilio-Signature": signature,
+                                                             "X-Forwarded-Host": "evil.example",
+                                                             "X-Forwarded-Proto": "http"})
+        self.env.invalidate_all()
+        return response
+
+    def test_a_request_signed_for_the_public_url_is_accepted_over_plain_http(self):
+        self.assertTrue(self.base_url().startswith("http://127.0.0.1:"))
+        response = self.post_signed_for(self.PUBLIC, self.call_params())
+        root = self.twiml(response)
+        self.assertEqual(root.find("Dial").get("action"), f"{self.PUBLIC}/missed_call/twilio/dial_status")
+
+    def test_a_request_signed_for_the_internal_or_forwarded_url_is_refused(self):
+        for signed_base in (self.base_url(), "http://evil.example"):
+            with self.subTest(signed_base=signed_base):
+                self.assertEqual(self.post_signed_for(signed_base, self.call_params()).status_code, 403)
+        self.assertFalse(self.CallLog.search([]))

@@ -108,10 +108,12 @@ def _as_send_error(client, error):
         f"Could not reach Twilio: {error}", transient=True, ambiguous=_request_may_have_been_sent(error))
 
 
-def send_message(client, *, to, from_, body, status_callback):
-    """Send one SMS; return ``(sid, status)`` or raise :class:`TwilioSendError`."""
+def send_message(client, *, to, from_, body, status_callback, messaging_service_sid=None):
+    """Send one SMS; return ``(sid, status)`` or raise :class:`TwilioSendError`. With a
+    Messaging Service (required for US A2P 10DLC), Twilio picks the sender from it."""
+    sender = {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {"from_": from_}
     try:
-        message = client.messages.create(to=to, from_=from_, body=body, status_callback=status_callback)
+        message = client.messages.create(to=to, body=body, status_callback=status_callback, **sender)
     except (TwilioRestException, requests.RequestException) as error:
         raise _as_send_error(client, error) from error
     return message.sid, message.status
@@ -143,3 +145,86 @@ def lookup_line_type(client, number):
     except (TwilioRestException, requests.RequestException) as error:
         raise _as_send_error(client, error) from error
     return (result.line_type_intelligence or {}).get("type") or None
+
+
+# ----------------------------------------------------------------------
+# Phone numbers: connecting a Twilio number to Odoo
+# ----------------------------------------------------------------------
+
+def _call(client, function):
+    try:
+        return function()
+    except (TwilioRestException, requests.RequestException) as error:
+        raise _as_send_error(client, error) from error
+
+
+def check_credentials(client):
+    """The account's friendly name; raises TwilioSendError (status 401) on bad credentials."""
+    return _call(client, lambda: client.api.v2010.accounts(client.account_sid).fetch().friendly_name)
+
+
+def list_incoming_numbers(client, limit=100):
+    """The account's numbers: dicts with sid, phone_number, friendly_name, voice_url, sms_url."""
+    numbers = _call(client, lambda: client.incoming_phone_numbers.list(limit=limit))
+    return [{
+        "sid": number.sid,
+        "phone_number": number.phone_number,
+        "friendly_name": number.friendly_name,
+        "voice_url": number.voice_url,
+        "sms_url": number.sms_url,
+    } for number in numbers]
+
+
+def search_available_numbers(client, country_code, area_code=None, contains=None, limit=20):
+    """Local numbers for sale: dicts with phone_number, friendly_name, locality, region."""
+    filters = {"limit": limit, "sms_enabled": True, "voice_enabled": True}
+    if area_code:
+        filters["area_code"] = int(area_code)
+    if contains:
+        filters["contains"] = contains
+    numbers = _call(client, lambda: client.available_phone_numbers(country_code).local.list(**filters))
+    return [{
+        "phone_number": number.phone_number,
+        "friendly_name": number.friendly_name,
+        "locality": number.locality,
+        "region": number.region,
+    } for number in numbers]
+
+
+def webhook_settings(base_url):
+    """Where a connected number sends its calls, call statuses and texts."""
+    return {
+        "voice_url": f"{base_url}/missed_call/twilio/voice",
+        "voice_method": "POST",
+        "status_callback": f"{base_url}/missed_call/twilio/call_status",
+        "status_callback_method": "POST",
+        "sms_url": f"{base_url}/missed_call/twilio/sms",
+        "sms_method": "POST",
+    }
+
+
+def buy_number(client, phone_number, base_url, friendly_name=None):
+    """Buy ``phone_number`` with its webhooks pointing at Odoo; return its SID."""
+    values = webhook_settings(base_url)
+    if friendly_name:
+        values["friendly_name"] = friendly_name
+    return _call(client, lambda: client.incoming_phone_numbers.create(phone_number=phone_number, **values).sid)
+
+
+def configure_number(client, number_sid, base_url):
+    """Point an existing number's webhooks at Odoo."""
+    return _call(client, lambda: client.incoming_phone_numbers(number_sid).update(**webhook_settings(base_url)).sid)
+
+
+# What Twilio sets on a number it sells: its own welcome message.
+TWILIO_DEFAULT_VOICE_URL = "https://demo.twilio.com/welcome/voice/"
+TWILIO_DEFAULT_SMS_URL = "https://demo.twilio.com/welcome/sms/reply/"
+
+
+def clear_number(client, number_sid):
+    """Stop sending the number's calls and texts to Odoo: back to Twilio's defaults.
+    (Twilio's API description accepts no empty URL; the call status callback stays,
+    and Odoo ignores the statuses of lines it no longer has.)"""
+    return _call(client, lambda: client.incoming_phone_numbers(number_sid).update(
+        voice_url=TWILIO_DEFAULT_VOICE_URL, voice_method="POST",
+        sms_url=TWILIO_DEFAULT_SMS_URL, sms_method="POST").sid)

@@ -1,0 +1,150 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import twilio_api
+
+
+class CrmPhoneLineConnect(models.TransientModel):
+    """Connect a phone number in one screen: check the Twilio account, pick one of
+    its numbers or buy one, and point its webhooks at this Odoo."""
+    _name = "crm.phone.line.connect"
+    _description = "Connect a Phone Number"
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    account_name = fields.Char(readonly=True)
+    credentials_error = fields.Char(readonly=True)
+    mode = fields.Selection([
+        ("existing", "A number of my Twilio account"),
+        ("buy", "Buy a new local number"),
+        ("port", "Keep my current number"),
+    ], default="existing", required=True)
+    number_ids = fields.One2many("crm.phone.line.connect.number", "wizard_id")
+    owned_number_ids = fields.One2many(
+        "crm.phone.line.connect.number", "wizard_id", domain=[("kind", "=", "owned")])
+    available_number_ids = fields.One2many(
+        "crm.phone.line.connect.number", "wizard_id", domain=[("kind", "=", "available")])
+    country_id = fields.Many2one("res.country", default=lambda self: self.env.company.country_id)
+    area_code = fields.Char()
+    contains = fields.Char("Digits", help="Digits the number should contain, e.g. 2020")
+    confirm_purchase = fields.Boolean(
+        "I understand that Twilio bills this number every month")
+    name = fields.Char("Line Name", default=lambda self: _("Main line"))
+    forward_to = fields.Char("Ring This Phone", help="Your mobile or desk phone, e.g. +14155550199")
+    user_id = fields.Many2one("res.users", "Salesperson", default=lambda self: self.env.user)
+    base_url_warning = fields.Char(compute="_compute_base_url_warning")
+
+    @api.depends("company_id")
+    def _compute_base_url_warning(self):
+        base_url = self.env["crm.phone.line"].get_base_url()
+        for wizard in self:
+            wizard.base_url_warning = not base_url.startswith("https://") and _(
+                "Twilio must reach this Odoo at a public https address; web.base.url is %s.", base_url)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        for wizard in wizards:
+            wizard._check_account()
+        return wizards
+
+    def _client(self):
+        return self.company_id._twilio_client()
+
+    def _check_account(self):
+        """Say clearly what is wrong with the credentials, or list the account's numbers."""
+        try:
+            client = self._client()
+            self.account_name = twilio_api.check_credentials(client)
+            owned = twilio_api.list_incoming_numbers(client)
+        except twilio_api.TwilioSendError as error:
+            self.credentials_error = self._explain(error)
+            return
+        self.credentials_error = False
+        self.number_ids.filtered(lambda number: number.kind == "owned").unlink()
+        self.env["crm.phone.line.connect.number"].create([{
+            "wizard_id": self.id, "kind": "owned", "sid": number["sid"], "phone_number": number["phone_number"],
+            "friendly_name": number["friendly_name"], "current_voice_url": number["voice_url"],
+        } for number in owned])
+
+    def _explain(self, error):
+        if error.status in (401, 403):
+            return _("Twilio refused the Account SID and Auth Token of %s: copy them again from the "
+                     "Twilio Console (Account Info) into CRM settings.", self.company_id.name)
+        if error.status == 404:
+            return _("Twilio does not know this account: check the Account SID in CRM settings.")
+        return _("Twilio could not be reached: %s", error)
+
+    def _reopen(self):
+        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
+                "view_mode": "form", "target": "new", "name": _("Connect a Phone Number")}
+
+    def action_search(self):
+        self.ensure_one()
+        if not self.country_id:
+            raise UserError(_("Choose the country of the number."))
+        if self.area_code and not self.area_code.strip().isdigit():
+            raise UserError(_("The area code is digits only, e.g. 415."))
+        try:
+            found = twilio_api.search_available_numbers(
+                self._client(), self.country_id.code, self.area_code and self.area_code.strip(),
+                self.contains and self.contains.strip())
+        except twilio_api.TwilioSendError as error:
+            raise UserError(self._explain(error)) from error
+        self.number_ids.filtered(lambda number: number.kind == "available").unlink()
+        self.env["crm.phone.line.connect.number"].create([{
+            "wizard_id": self.id, "kind": "available", "phone_number": number["phone_number"],
+            "friendly_name": number["friendly_name"],
+            "location": ", ".join(part for part in (number["locality"], number["region"]) if part),
+        } for number in found])
+        return self._reopen()
+
+    def action_connect(self):
+        """Create the line, and point the number's webhooks at Odoo (buying it first if asked)."""
+        self.ensure_one()
+        if self.credentials_error:
+            raise UserError(self.credentials_error)
+        if self.mode == "port":
+            raise UserError(_("Porting is done with Twilio: see the steps above, then come back to connect "
+                              "the number once it is in your Twilio account."))
+        kind = "owned" if self.mode == "existing" else "available"
+        chosen = self.number_ids.filtered(lambda number: number.kind == kind and number.selected)
+        if len(chosen) != 1:
+            raise UserError(_("Select exactly one number."))
+        if not self.forward_to:
+            raise UserError(_("Enter the phone the line should ring."))
+        if self.mode == "buy" and not self.confirm_purchase:
+            raise UserError(_("Buying a number costs money every month: tick the confirmation first."))
+        base_url = self.env["crm.phone.line"].get_base_url()
+        client = self._client()
+        try:
+            if self.mode == "buy":
+                number_sid = twilio_api.buy_number(client, chosen.phone_number, base_url, friendly_name=self.name)
+            else:
+                number_sid = twilio_api.configure_number(client, chosen.sid, base_url)
+        except twilio_api.TwilioSendError as error:
+            raise UserError(_("Twilio refused: %s", error)) from error
+        line = self.env["crm.phone.line"].create({
+            "name": self.name or chosen.phone_number,
+            "number": chosen.phone_number,
+            "forward_to": self.forward_to,
+            "twilio_number_sid": number_sid,
+            "user_id": self.user_id.id,
+            "company_id": self.company_id.id,
+        })
+        return {"type": "ir.actions.act_window", "res_model": "crm.phone.line", "res_id": line.id,
+                "view_mode": "form", "target": "current"}
+
+
+class CrmPhoneLineConnectNumber(models.TransientModel):
+    _name = "crm.phone.line.connect.number"
+    _description = "Phone Number Offered by the Connection Wizard"
+    _rec_name = "phone_number"
+
+    wizard_id = fields.Many2one("crm.phone.line.connect", required=True, ondelete="cascade")
+    kind = fields.Selection([("owned", "In the account"), ("available", "For sale")], required=True)
+    sid = fields.Char()
+    phone_number = fields.Char(required=True)
+    friendly_name = fields.Char()
+    location = fields.Char()
+    current_voice_url = fields.Char("Calls Go To")
+    selected = fields.Boolean()
