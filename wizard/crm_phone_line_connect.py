@@ -40,36 +40,34 @@ class CrmPhoneLineConnect(models.TransientModel):
             wizard.base_url_warning = not base_url.startswith("https://") and _(
                 "Twilio must reach this Odoo at a public https address; web.base.url is %s.", base_url)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        wizards = super().create(vals_list)
-        for wizard in wizards:
-            wizard._check_account()
-        return wizards
+    @api.model
+    def default_get(self, fields_list):
+        """Opening the wizard checks the Twilio account at once, and lists its numbers."""
+        values = super().default_get(fields_list)
+        company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
+        try:
+            client = company._twilio_client()
+            values["account_name"] = twilio_api.check_credentials(client)
+            owned = twilio_api.list_incoming_numbers(client)
+        except twilio_api.TwilioSendError as error:
+            values["credentials_error"] = self._explain(error, company)
+            return values
+        values["owned_number_ids"] = [fields.Command.create({
+            "kind": "owned", "sid": number["sid"], "phone_number": number["phone_number"],
+            "friendly_name": number["friendly_name"], "current_voice_url": number["voice_url"],
+        }) for number in owned]
+        return values
 
     def _client(self):
         return self.company_id._twilio_client()
 
-    def _check_account(self):
-        """Say clearly what is wrong with the credentials, or list the account's numbers."""
-        try:
-            client = self._client()
-            self.account_name = twilio_api.check_credentials(client)
-            owned = twilio_api.list_incoming_numbers(client)
-        except twilio_api.TwilioSendError as error:
-            self.credentials_error = self._explain(error)
-            return
-        self.credentials_error = False
-        self.number_ids.filtered(lambda number: number.kind == "owned").unlink()
-        self.env["crm.phone.line.connect.number"].create([{
-            "wizard_id": self.id, "kind": "owned", "sid": number["sid"], "phone_number": number["phone_number"],
-            "friendly_name": number["friendly_name"], "current_voice_url": number["voice_url"],
-        } for number in owned])
-
-    def _explain(self, error):
+    @api.model
+    def _explain(self, error, company=None):
         if error.status in (401, 403):
             return _("Twilio refused the Account SID and Auth Token of %s: copy them again from the "
-                     "Twilio Console (Account Info) into CRM settings.", self.company_id.name)
+                     "Twilio Console (Account Info) into CRM settings.", (company or self.company_id).name)
+        if error.status is None and not error.transient:  # no credentials at all
+            return str(error)
         if error.status == 404:
             return _("Twilio does not know this account: check the Account SID in CRM settings.")
         return _("Twilio could not be reached: %s", error)
