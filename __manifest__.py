@@ -38,6 +38,7 @@ seconds, the call is logged, and the CRM gets the contact, the lead tagged
         "views/res_config_settings_views.xml",
         "views/digest_digest_views.xml",
         "wizard/crm_phone_line_connect_views.xml",
+        "wizard/crm_phone_line_archive_views.xml",
         "views/crm_missed_call_menus.xml",
     ],
     "demo": [

@@ -258,6 +258,15 @@ class CrmPhoneLine(models.Model):
     # Actions
     # ------------------------------------------------------------
 
+    def action_archive(self):
+        """Archiving a line connected from Odoo offers to disconnect its number at Twilio too."""
+        connected = self.filtered(lambda line: line.active and line.twilio_number_sid)
+        if connected and not self.env.context.get("crm_phone_line_archive_confirmed"):
+            wizard = self.env["crm.phone.line.archive"].create({"line_ids": [fields.Command.set(self.ids)]})
+            return {"type": "ir.actions.act_window", "res_model": wizard._name, "res_id": wizard.id,
+                    "view_mode": "form", "target": "new", "name": _("Archive Phone Line")}
+        return super().action_archive()
+
     def _twilio_client(self):
         return self.company_id._twilio_client()
 

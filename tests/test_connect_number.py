@@ -148,3 +148,25 @@ class TestConnectNumber(MissedCallCommon):
         with self.record_requests() as requests_sent:
             self.Wizard.create({})
         self.assertTrue(all(f"/Accounts/{ACCOUNT_SID}" in call.args[2] for call in requests_sent.call_args_list))
+
+    def test_archiving_a_connected_line_offers_to_disconnect_it(self):
+        self.line.twilio_number_sid = "PN" + "1" * 32
+        line = self.line.with_user(self.manager)
+        action = line.action_archive()
+        self.assertEqual(action["res_model"], "crm.phone.line.archive")
+        self.assertTrue(self.line.active, "nothing archived before the answer")
+        wizard = self.env["crm.phone.line.archive"].with_user(self.manager).browse(action["res_id"])
+        with self.record_requests() as requests_sent:
+            wizard.action_archive_and_disconnect()
+        self.assertFalse(self.line.active)
+        self.assertIn("VoiceUrl", self.form_of(requests_sent.call_args_list[0]))
+
+    def test_archiving_a_line_made_by_hand_just_archives(self):
+        self.assertFalse(self.line.with_user(self.manager).action_archive())
+        self.assertFalse(self.line.active)
+
+    def test_the_wizard_warns_about_a2p_for_a_us_number(self):
+        wizard = self.Wizard.create({})
+        self.assertFalse(wizard.a2p_warning)
+        wizard.owned_number_ids.filtered(lambda number: number.phone_number.startswith("+1"))[:1].selected = True
+        self.assertIn("A2P 10DLC", wizard.a2p_warning)

@@ -1,1 +1,2 @@
 from . import crm_phone_line_connect
+from . import crm_phone_line_archive

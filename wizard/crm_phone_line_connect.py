@@ -32,6 +32,17 @@ class CrmPhoneLineConnect(models.TransientModel):
     forward_to = fields.Char("Ring This Phone", help="Your mobile or desk phone, e.g. +14155550199")
     user_id = fields.Many2one("res.users", "Salesperson", default=lambda self: self.env.user)
     base_url_warning = fields.Char(compute="_compute_base_url_warning")
+    a2p_warning = fields.Char(compute="_compute_a2p_warning")
+
+    @api.depends("owned_number_ids.selected", "available_number_ids.selected", "mode")
+    def _compute_a2p_warning(self):
+        for wizard in self:
+            kind = "owned" if wizard.mode == "existing" else "available"
+            chosen = wizard.number_ids.filtered(lambda number: number.kind == kind and number.selected)
+            wizard.a2p_warning = any(number.phone_number.startswith("+1") for number in chosen) and _(
+                "This is a US number: carriers block texts from numbers without an A2P 10DLC registration "
+                "(Twilio error 30034). Register a campaign in the Twilio Console, then set its Messaging "
+                "Service SID on the line.")
 
     @api.depends("company_id")
     def _compute_base_url_warning(self):
