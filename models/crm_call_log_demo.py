@@ -28,7 +28,7 @@ class CrmCallLogDemo(models.Model):
         stages = self.env["crm.stage"].search([])
         hours, weights = zip(*HOURLY_WEIGHTS.items())
         templates = line.template_id | line.after_hours_template_id
-        for n in range(count):
+        for _n in range(count):
             day = (now - timedelta(days=rng.randrange(days))).date()
             if day.weekday() >= 5 and rng.random() < 0.7:
                 day -= timedelta(days=2)

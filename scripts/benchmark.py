@@ -20,11 +20,10 @@ and KPI queries against a crm.lead read_group over as many rows.
 
     python benchmark.py --odoo-bin ... --config ... --database ... [--rates 5,10,20,30]
 """
-import argparse
+import ast
 import json
 import multiprocessing
 import random
-import statistics
 import subprocess
 import sys
 import threading
@@ -37,7 +36,7 @@ from urllib.parse import parse_qs
 import requests
 from twilio.request_validator import RequestValidator
 
-from fault_injection import ACCOUNT_SID, AUTH_TOKEN, LINE_NUMBER, Odoo, configure, free_port
+from fault_injection import ACCOUNT_SID, AUTH_TOKEN, LINE_NUMBER, Odoo, configure, free_port, odoo_arguments
 
 # How long the forwarded phone rings before the dial status, in the replay.
 RING_SECONDS = 0.5
@@ -197,7 +196,7 @@ def run_rate(odoo, twilio, rate, duration, rng, existing, numbers, texted):
     errors = 0
     time_to_text = []
     dial_sends = sorted((r for r in results if r[0] == "dial_status"), key=lambda r: r[3])
-    for endpoint, latency, status, sent_at, number in results:
+    for endpoint, latency, status, _sent_at, _number in results:
         by_endpoint[endpoint].append(latency)
         errors += status != 200
     for _endpoint, _latency, _status, sent_at, number in dial_sends:
@@ -275,16 +274,12 @@ print("ANALYTICS", {{"heat_map": heat, "by_line_rates": by_line, "kpis": kpis, "
         input=script, capture_output=True, text=True, timeout=1800)
     for line in output.stdout.splitlines():
         if line.startswith("ANALYTICS"):
-            return eval(line[len("ANALYTICS "):])  # noqa: S307 - our own dict literal
+            return ast.literal_eval(line[len("ANALYTICS "):])
     raise SystemExit(f"analytics failed:\n{output.stdout[-2000:]}\n{output.stderr[-3000:]}")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--python", default=sys.executable)
-    parser.add_argument("--odoo-bin", required=True)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
+    parser = odoo_arguments(__doc__.split("\n")[0])
     parser.add_argument("--rates", default="5,10,20,30,40")
     parser.add_argument("--duration", type=float, default=20, help="seconds of load per rate")
     parser.add_argument("--analytics", type=int, default=0, help="rows for the analytics benchmark (0: skip)")

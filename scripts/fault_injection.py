@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 import xmlrpc.client
-from collections import Counter, defaultdict
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -355,12 +355,18 @@ def settle(odoo, timeout):
     return False
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def odoo_arguments(description):
+    """The arguments that say which Odoo to start, on which database."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--odoo-bin", required=True)
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", required=True)
+    return parser
+
+
+def main():
+    parser = odoo_arguments(__doc__.split("\n")[0])
     parser.add_argument("--stand-in", required=True)
     parser.add_argument("--log", default="/dev/null")
     parser.add_argument("--seed", type=int, default=20261127)

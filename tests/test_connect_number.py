@@ -1,7 +1,6 @@
 """Connecting a Twilio number from Odoo, against the Twilio API stand-in: every
 request the wizard makes is validated against Twilio's OpenAPI description."""
 from unittest.mock import patch
-from urllib.parse import parse_qs
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
