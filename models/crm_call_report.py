@@ -71,14 +71,20 @@ class CrmCallReport(models.Model):
                        CASE WHEN l.status = 'missed' AND l.called_back_at IS NOT NULL
                             THEN l.callback_seconds END AS callback_seconds,
                        (l.status = 'missed' AND l.called_back_in_time IS TRUE)::int AS callback_in_time,
-                       -- A lead with several missed calls is won once: on its first one.
-                       (l.lead_outcome = 'won' AND first_call)::int AS lead_won,
-                       CASE WHEN l.lead_outcome = 'won' AND first_call THEN l.lead_revenue_won ELSE 0 END
-                           AS revenue_won
-                  FROM (SELECT *, row_number() OVER (PARTITION BY lead_id ORDER BY call_start, id) = 1
-                                  AS first_call
-                          FROM crm_call_log
-                         WHERE status <> 'ringing') l
+                       -- A lead with several calls is won once: on its first one (looked up
+                       -- only for calls whose lead is won).
+                       CASE WHEN l.lead_outcome = 'won' THEN first_call.is_first ELSE 0 END AS lead_won,
+                       CASE WHEN l.lead_outcome = 'won' AND first_call.is_first = 1 THEN l.lead_revenue_won
+                            ELSE 0 END AS revenue_won
+                  FROM crm_call_log l
+                  LEFT JOIN LATERAL (
+                       SELECT (NOT EXISTS (
+                                  SELECT 1 FROM crm_call_log e
+                                   WHERE e.lead_id = l.lead_id AND e.status <> 'ringing'
+                                     AND (e.call_start, e.id) < (l.call_start, l.id)))::int AS is_first
+                        WHERE l.lead_outcome = 'won'
+                  ) first_call ON TRUE
+                 WHERE l.status <> 'ringing'
             )
         """)
 
