@@ -104,8 +104,6 @@ RETRY_DELAYS = (30, 60, 120, 300, 900, 1800)
 MAX_SEND_ATTEMPTS = len(RETRY_DELAYS) + 1
 # While one process sends, nobody else does: the cron waits this long before taking over.
 SEND_LEASE = timedelta(seconds=90)
-# A missed call whose CRM update failed is tried again by the cron after this delay.
-CRM_RETRY_DELAY = timedelta(minutes=2)
 
 
 # A genuine webhook about a call arrives while the call lasts (4 hours at most on
@@ -407,7 +405,9 @@ class CrmCallLog(models.Model):
         if send_now:
             self._textback_send(auto_commit=auto_commit)
         if self.status == "missed" and not self.crm_synced:
-            self._crm_sync_safely()
+            # The caller has the text; the CRM work (contact, lead, chatter, activity) is
+            # done by the CRM cron, woken up now, so the webhook answers Twilio at once.
+            self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")._trigger()
 
     def _mark_responded(self, when):
         for log in self.filtered(lambda log: not log.responded):
@@ -492,6 +492,13 @@ class CrmCallLog(models.Model):
         """One attempt to send the queued text-back through Twilio. After an attempt
         that may have reached Twilio, Twilio is first asked whether the text exists."""
         self.ensure_one()
+        if auto_commit:
+            # Hold the row while Twilio is called: the CRM cron skips it, so the SID written
+            # below never loses to a concurrent update (a lost SID would mean a second text).
+            self.env.cr.execute("SELECT id FROM crm_call_log WHERE id = %s FOR UPDATE", [self.id])
+            self.invalidate_recordset()
+            if self.textback_sid or self.textback_state != "queued":
+                return
         try:
             client = self.company_id._twilio_client()
             message = {"to": self.from_number, "from_": self.line_id.number, "body": self.textback_body}
@@ -559,7 +566,7 @@ class CrmCallLog(models.Model):
 
     @api.model
     def _cron_textback_retry(self, auto_commit=True, limit=200):
-        """Send the text-backs that are due again, then finish CRM updates that failed."""
+        """Send the text-backs that are due again, and apply the statuses that beat them."""
         now = fields.Datetime.now()
         due = self.search([
             ("textback_state", "=", "queued"),
@@ -579,17 +586,25 @@ class CrmCallLog(models.Model):
             log._textback_send(auto_commit=auto_commit)
         self.env["crm.textback.early.status"]._apply_all()
         self._commit(auto_commit)
-        pending_crm = self.search([
-            ("status", "=", "missed"),
-            ("crm_synced", "=", False),
-            ("write_date", "<=", now - CRM_RETRY_DELAY),
-        ], limit=limit)
-        for log in pending_crm:
+
+    @api.model
+    def _cron_crm_sync(self, auto_commit=True, limit=100):
+        """Contact, lead, chatter and call-back activity of the missed calls, oldest first.
+        Woken by each missed call; a failure is left for the next run, never lost."""
+        pending = self.search([
+            ("status", "=", "missed"), ("crm_synced", "=", False),
+            # Not while its first text-back attempt is on its way: the text goes first.
+            "|", "|", ("textback_state", "!=", "queued"), ("textback_sid", "!=", False),
+            ("textback_attempts", ">", 0),
+        ], order="call_start, id", limit=limit)
+        for log in pending:
             if log._try_lock():
                 log.invalidate_recordset()
                 if not log.crm_synced:
                     log._crm_sync_safely()
-                self._commit(auto_commit)
+            self._commit(auto_commit)
+        if len(pending) == limit:
+            self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")._trigger()
 
     def _try_lock(self):
         """Lock this log's row for the transaction, or return False if another one holds it."""

@@ -338,10 +338,11 @@ def configure(odoo, twilio_url):
 
 
 def settle(odoo, timeout):
-    """Run the retry cron, as the scheduler would, until nothing waits any more."""
-    cron = odoo.rpc("ir.model.data", "search_read",
-                    [("module", "=", "crm_missed_call_textback"), ("name", "=", "ir_cron_textback_retry")],
-                    ["res_id"])[0]["res_id"]
+    """Run the retry and CRM crons, as the scheduler would, until nothing waits any more."""
+    crons = [record["res_id"] for record in odoo.rpc(
+        "ir.model.data", "search_read",
+        [("module", "=", "crm_missed_call_textback"),
+         ("name", "in", ["ir_cron_textback_retry", "ir_cron_missed_call_crm"])], ["res_id"])]
     deadline = time.time() + timeout
     while time.time() < deadline:
         waiting = odoo.rpc("crm.call.log", "search_count", [
@@ -350,7 +351,11 @@ def settle(odoo, timeout):
         early = odoo.rpc("crm.textback.early.status", "search_count", [])
         if not waiting and not early:
             return True
-        odoo.rpc("ir.cron", "method_direct_trigger", [cron])
+        for cron in crons:
+            try:
+                odoo.rpc("ir.cron", "method_direct_trigger", [cron])
+            except xmlrpc.client.Fault:
+                pass                             # the cron worker is running it right now
         time.sleep(3)
     return False
 

@@ -136,4 +136,5 @@ class MissedCallCommon(TransactionCase):
         """The dial of ``log`` was not answered; return what was sent to Twilio."""
         with self.mock_twilio_send(outcomes) as recorder:
             log._record_outcome("missed", reason, 0)
+            self.CallLog._cron_crm_sync(auto_commit=False)  # as the CRM cron, woken by the call
         return recorder.sent

@@ -101,21 +101,27 @@ class TestMissedCallCrm(MissedCallCommon):
         self.assertNotEqual(log.lead_id, foreign)
         self.assertEqual(log.lead_id.company_id, self.company)
 
-    def test_crm_failure_keeps_the_text_and_is_finished_by_the_cron(self):
+    def test_crm_failure_keeps_the_text_and_is_finished_by_the_next_cron_run(self):
         log = self.new_call()
-        with self.mock_twilio_send() as recorder, \
-                patch.object(type(self.env["crm.lead"]), "create", side_effect=RuntimeError("database hiccup")), \
+        with patch.object(type(self.env["crm.lead"]), "create", side_effect=RuntimeError("database hiccup")), \
                 mute_logger("odoo.addons.crm_missed_call_textback.models.crm_call_log"):
-            log._record_outcome("missed", "no-answer", 0)
-        self.assertEqual(len(recorder.sent), 1)
+            sent = self.miss(log)
+        self.assertEqual(len(sent), 1)
         self.assertFalse(log.crm_synced)
         self.assertFalse(log.lead_id)
-        log.flush_recordset()
-        self.env.cr.execute("UPDATE crm_call_log SET write_date = now() - interval '1 hour' WHERE id = %s", [log.id])
-        log.invalidate_recordset()
         with self.mock_twilio_send() as recorder:
+            self.CallLog._cron_crm_sync(auto_commit=False)
             self.CallLog._cron_textback_retry(auto_commit=False)
         self.assertEqual(recorder.sent, [], "the text is never sent twice")
         self.assertTrue(log.crm_synced)
         self.assertTrue(log.lead_id)
+
+    def test_a_missed_call_wakes_the_crm_cron_instead_of_waiting_for_it(self):
+        cron = self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")
+        log = self.new_call()
+        with self.mock_twilio_send() as recorder:
+            log._record_outcome("missed", "no-answer", 0)
+        self.assertEqual(len(recorder.sent), 1, "the text goes out first")
+        self.assertFalse(log.crm_synced)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
 

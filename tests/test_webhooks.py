@@ -79,6 +79,11 @@ class TwilioWebhookCase(HttpCase):
     def spy_sends(self):
         return patch.object(twilio_api, "send_message", wraps=twilio_api.send_message)
 
+    def run_crm_cron(self):
+        """What the CRM cron, woken by each missed call, does in production."""
+        self.CallLog._cron_crm_sync(auto_commit=False)
+        self.env.invalidate_all()
+
 
 @tagged("post_install", "-at_install")
 class TestTwilioWebhooks(TwilioWebhookCase):
@@ -147,6 +152,7 @@ class TestTwilioWebhooks(TwilioWebhookCase):
         self.assertFalse(log.textback_error, "the Twilio API stand-in accepted the request")
         self.assertEqual((log.textback_state, log.textback_sid), ("queued", PRISM_MESSAGE_SID))
         self.assertTrue(log.textback_body.startswith("Hi there, it's Acme Plumbing."))
+        self.run_crm_cron()
         self.assertTrue(log.crm_synced)
         self.assertEqual(log.lead_id.phone_sanitized, CALLER)
         self.assertEqual(log.lead_id.tag_ids.name, "Missed Call")
@@ -187,6 +193,7 @@ class TestTwilioWebhooks(TwilioWebhookCase):
                 root = self.twiml(self.dial_status(status="busy"))
                 self.assertIsNotNone(root.find("Hangup"))
         self.assertEqual(sends.call_count, 1)
+        self.run_crm_cron()
         self.assertEqual(self.CallLog.search_count([("call_sid", "=", call_sid(1))]), 1)
         self.assertEqual(self.env["crm.lead"].search_count([("phone_sanitized", "=", CALLER)]), 1)
         self.assertEqual(self.env["res.partner"].search_count([("phone_sanitized", "=", CALLER)]), 1)
