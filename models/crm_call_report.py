@@ -28,6 +28,9 @@ class CrmCallReport(models.Model):
     textback_state = fields.Selection(
         selection=lambda self: self.env["crm.call.log"]._fields["textback_state"].selection,
         string="Text-Back", readonly=True)
+    textback_skip_reason = fields.Selection(
+        selection=lambda self: self.env["crm.call.log"]._fields["textback_skip_reason"].selection,
+        string="Skipped Because", readonly=True)
     textback_template_id = fields.Many2one("crm.textback.template", "Template", readonly=True)
     call_hour = fields.Integer("Hour", readonly=True, aggregator=False)
     call_weekday = fields.Selection(
@@ -55,8 +58,8 @@ class CrmCallReport(models.Model):
         self.env.cr.execute(f"""
             CREATE OR REPLACE VIEW {self._table} AS (
                 SELECT l.id, l.call_start, l.line_id, l.user_id, l.company_id, l.status, l.missed_reason,
-                       l.after_hours, l.textback_state, l.textback_template_id, l.call_hour, l.call_weekday,
-                       l.lead_id, l.lead_outcome,
+                       l.after_hours, l.textback_state, l.textback_skip_reason, l.textback_template_id,
+                       l.call_hour, l.call_weekday, l.lead_id, l.lead_outcome,
                        1 AS call_count,
                        (l.status = 'missed')::int AS missed,
                        CASE WHEN l.status = 'missed' THEN 100.0 ELSE 0.0 END AS missed_rate,

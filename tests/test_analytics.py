@@ -60,6 +60,12 @@ class TestCallKpis(MissedCallCommon):
         self.assertEqual(kpis["leads_won"], 2, "a lead with two missed calls is won once")
         self.assertEqual(kpis["revenue_won"], 1000)
 
+    def test_skipped_text_backs_are_counted_by_reason(self):
+        self.env.flush_all()
+        groups = dict(self.env["crm.call.report"]._read_group(
+            [("textback_state", "=", "skipped")], ["textback_skip_reason"], ["call_count:sum"]))
+        self.assertEqual(groups, {"withheld": 1})
+
     def test_an_empty_period_has_no_rates_rather_than_a_division_by_zero(self):
         kpis = self.kpis(60, 30)
         self.assertEqual((kpis["calls"], kpis["missed"], kpis["texts_sent"]), (0, 0, 0))
