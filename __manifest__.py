@@ -49,6 +49,7 @@ seconds, the call is logged, and the CRM gets the contact, the lead tagged
             "crm_missed_call_textback/static/src/dashboard/*",
         ],
     },
+    "images": ["static/description/icon.png"],
     "installable": True,
     "application": False,
 }
