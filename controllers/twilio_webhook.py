@@ -73,18 +73,16 @@ class TwilioWebhookController(http.Controller):
             line.forward_to, line.ring_timeout, f"{base_url}/missed_call/twilio/dial_status", screen_url))
 
     def _screen(self, CallLog, companies, params):
-        # Twilio calls this for the answered leg: the call being screened is in the URL.
-        parent_sid = request.httprequest.args.get("call", "")
-        log = SID_PATTERNS["CallSid"].match(parent_sid) and CallLog._twilio_screened_call(companies, parent_sid)
+        parent_sid = self._screened_call_sid()
+        log = CallLog._twilio_screened_call(companies, parent_sid) if parent_sid else CallLog
         if not log:
             return self._twiml(twiml.say_and_hang_up(""))
         action_url = f"{log.line_id.get_base_url()}/missed_call/twilio/screen_result?{urlencode({'call': parent_sid})}"
         return self._twiml(twiml.screen(log._screening_prompt(), action_url))
 
     def _screen_result(self, CallLog, companies, params):
-        parent_sid = request.httprequest.args.get("call", "")
-        taken = bool(SID_PATTERNS["CallSid"].match(parent_sid)) and CallLog._twilio_screen_result(
-            companies, parent_sid, params.get("Digits"))
+        parent_sid = self._screened_call_sid()
+        taken = bool(parent_sid) and CallLog._twilio_screen_result(companies, parent_sid, params.get("Digits"))
         return self._twiml(twiml.empty() if taken else twiml.say_and_hang_up(""))
 
     def _dial_status(self, CallLog, companies, params):
@@ -148,6 +146,12 @@ class TwilioWebhookController(http.Controller):
             _logger.warning("Refused a Twilio webhook to %s: invalid signature", httprequest.path)
             return params, None
         return params, signed_by
+
+    @staticmethod
+    def _screened_call_sid():
+        """The caller's CallSid, which the screening URLs carry (Twilio calls them for the answered leg)."""
+        sid = request.httprequest.args.get("call", "")
+        return sid if SID_PATTERNS["CallSid"].match(sid) else None
 
     def _signed_url(self):
         """The URL Twilio called: the public base URL of this database (web.base.url),

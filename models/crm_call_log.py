@@ -65,7 +65,7 @@ WEEKDAYS = [("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursd
 CALL_BACK_TARGET_SECONDS = 300
 # A missed call is news for the salesperson this long after it.
 NOTIFICATION_FRESHNESS = timedelta(minutes=15)
-# An answered call from the same number this soon after a missed one is its answer.
+# A reply, or an answered call from the same number, this soon after a missed call answers it.
 RESPONSE_WINDOW = timedelta(hours=24)
 
 # Outcome of a <Dial> (DialCallStatus) or of a whole call (CallStatus).

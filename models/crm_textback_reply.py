@@ -1,15 +1,13 @@
-from datetime import timedelta
-
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
+
+from .crm_call_log import RESPONSE_WINDOW
 
 # Carrier keywords, as Twilio's own opt-out handling knows them.
 OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
-# A reply counts as the answer to a missed call this long after it.
-RESPONSE_WINDOW_HOURS = 24
 
 
 class CrmTextbackReply(models.Model):
@@ -110,7 +108,7 @@ class CrmTextbackReply(models.Model):
             ("line_id", "=", self.line_id.id),
             ("from_number", "=", self.from_number),
             ("status", "=", "missed"),
-            ("call_start", ">=", fields.Datetime.now() - timedelta(hours=RESPONSE_WINDOW_HOURS)),
+            ("call_start", ">=", fields.Datetime.now() - RESPONSE_WINDOW),
         ], order="call_start desc", limit=1)
         if call_log and not self.keyword:
             call_log._mark_responded(self.create_date)

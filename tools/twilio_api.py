@@ -108,14 +108,20 @@ def _as_send_error(client, error):
         f"Could not reach Twilio: {error}", transient=True, ambiguous=_request_may_have_been_sent(error))
 
 
+def _call(client, function):
+    """Run one request of the twilio client; its failures become TwilioSendError."""
+    try:
+        return function()
+    except (TwilioRestException, requests.RequestException) as error:
+        raise _as_send_error(client, error) from error
+
+
 def send_message(client, *, to, from_, body, status_callback, messaging_service_sid=None):
     """Send one SMS; return ``(sid, status)`` or raise :class:`TwilioSendError`. With a
     Messaging Service (required for US A2P 10DLC), Twilio picks the sender from it."""
     sender = {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {"from_": from_}
-    try:
-        message = client.messages.create(to=to, body=body, status_callback=status_callback, **sender)
-    except (TwilioRestException, requests.RequestException) as error:
-        raise _as_send_error(client, error) from error
+    message = _call(client, lambda: client.messages.create(
+        to=to, body=body, status_callback=status_callback, **sender))
     return message.sid, message.status
 
 
@@ -124,12 +130,9 @@ def find_sent_message(client, *, to, from_, body, sent_after):
     since ``sent_after`` (an aware datetime), or None: asked before sending again after
     an ambiguous failure. Twilio filters by number; the time is checked on
     ``date_created``, since a text still queued has no ``date_sent`` yet."""
-    try:
-        # The most recent page only: a text-back is minutes old, and following
-        # next_page_uri could page through the account's whole history.
-        messages = list(client.messages.page(to=to, from_=from_, page_size=20))
-    except (TwilioRestException, requests.RequestException) as error:
-        raise _as_send_error(client, error) from error
+    # The most recent page only: a text-back is minutes old, and following
+    # next_page_uri could page through the account's whole history.
+    messages = _call(client, lambda: list(client.messages.page(to=to, from_=from_, page_size=20)))
     for message in messages:
         if (message.to == to and message.from_ == from_ and message.body == body
                 and message.date_created and message.date_created >= sent_after):
@@ -140,23 +143,13 @@ def find_sent_message(client, *, to, from_, body, sent_after):
 def lookup_line_type(client, number):
     """The line type Twilio Lookup v2 knows for ``number`` ('mobile', 'landline',
     'fixedVoip', …), or None when it does not say."""
-    try:
-        result = client.lookups.v2.phone_numbers(number).fetch(fields="line_type_intelligence")
-    except (TwilioRestException, requests.RequestException) as error:
-        raise _as_send_error(client, error) from error
+    result = _call(client, lambda: client.lookups.v2.phone_numbers(number).fetch(fields="line_type_intelligence"))
     return (result.line_type_intelligence or {}).get("type") or None
 
 
 # ----------------------------------------------------------------------
 # Phone numbers: connecting a Twilio number to Odoo
 # ----------------------------------------------------------------------
-
-def _call(client, function):
-    try:
-        return function()
-    except (TwilioRestException, requests.RequestException) as error:
-        raise _as_send_error(client, error) from error
-
 
 def check_credentials(client):
     """The account's friendly name; raises TwilioSendError (status 401) on bad credentials."""
