@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import crm_textback_template
 from . import crm_phone_line
 from . import crm_call_log
+from . import crm_call_log_crm
 from . import crm_call_report
 from . import crm_caller
 from . import crm_phone_lookup

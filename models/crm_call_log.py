@@ -3,13 +3,9 @@ import random
 from datetime import timedelta
 
 import pytz
-from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
-from odoo.addons.phone_validation.tools import phone_validation
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import format_datetime
 
 from ..tools import twilio_api
 
@@ -587,34 +583,11 @@ class CrmCallLog(models.Model):
         self.env["crm.textback.early.status"]._apply_all()
         self._commit(auto_commit)
 
-    @api.model
-    def _cron_crm_sync(self, auto_commit=True, limit=100):
-        """Contact, lead, chatter and call-back activity of the missed calls, oldest first.
-        Woken by each missed call; a failure is left for the next run, never lost."""
-        pending = self.search([
-            ("status", "=", "missed"), ("crm_synced", "=", False),
-            # Not while its first text-back attempt is on its way: the text goes first.
-            "|", "|", ("textback_state", "!=", "queued"), ("textback_sid", "!=", False),
-            ("textback_attempts", ">", 0),
-        ], order="call_start, id", limit=limit)
-        for log in pending:
-            if log._try_lock():
-                log.invalidate_recordset()
-                if not log.crm_synced:
-                    log._crm_sync_safely()
-            self._commit(auto_commit)
-        if len(pending) == limit:
-            self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")._trigger()
-
     def _try_lock(self):
         """Lock this log's row for the transaction, or return False if another one holds it."""
         self.env.cr.execute(
             "SELECT id FROM crm_call_log WHERE id = %s FOR UPDATE SKIP LOCKED", [self.id])
         return bool(self.env.cr.fetchone())
-
-    # ------------------------------------------------------------
-    # CRM
-    # ------------------------------------------------------------
 
     def _caller_withheld(self):
         number = (self.from_number or "").strip()
@@ -629,144 +602,6 @@ class CrmCallLog(models.Model):
         if number != self.browse()._phone_format(number=number, country=self.company_id.country_id):
             return False
         return number
-
-    def _find_caller_partner(self):
-        self.ensure_one()
-        number = self._caller_e164()
-        if not number:
-            return self.env["res.partner"]
-        Partner = self.env["res.partner"].with_context(active_test=True)
-        company_domain = [("company_id", "in", [False, self.company_id.id])]
-        return (
-            Partner.search([("phone_sanitized", "=", number)] + company_domain, limit=1, order="id")
-            or Partner.search([("phone_mobile_search", "=", number)] + company_domain, limit=1, order="id")
-        )
-
-    def _find_open_lead(self, partner, number):
-        domain = [("company_id", "in", [False, self.company_id.id]), ("probability", "<", 100)]
-        if partner:
-            domain += ["|", ("phone_sanitized", "=", number), ("partner_id", "=", partner.id)]
-        else:
-            domain += [("phone_sanitized", "=", number)]
-        return self.env["crm.lead"].search(domain, order="create_date desc, id desc", limit=1)
-
-    def _crm_sync_safely(self):
-        """Update the CRM; a failure is logged and left for the cron, never lost. A
-        concurrency error goes up, so that Odoo retries the whole request at once."""
-        try:
-            with self.env.cr.savepoint():
-                self._crm_sync()
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-            raise
-        except Exception:
-            _logger.exception("CRM update of missed call %s failed; the cron will try again", self.call_sid)
-
-    def _crm_sync(self):
-        """Contact, lead, timeline and call-back activity of a missed call."""
-        self.ensure_one()
-        number = self._caller_e164()
-        if not number:
-            # A withheld or invalid number gives nobody to call back.
-            self.crm_synced = True
-            return
-        self.env["crm.caller"]._lock(self.company_id, number, self.call_start)
-        partner = self.partner_id or self._find_caller_partner()
-        existing_customer = bool(partner)
-        if not partner:
-            partner = self._create_caller_partner(number)
-        message = self._crm_message()
-        lead = self._find_open_lead(partner, number)
-        if lead:
-            if not lead.partner_id:
-                lead.partner_id = partner
-            lead.message_post(body=message, subtype_xmlid="mail.mt_note")
-        else:
-            lead = self.env["crm.lead"].create(self._prepare_lead_values(partner, number))
-            lead.message_post(body=message, subtype_xmlid="mail.mt_note")
-        if existing_customer:
-            partner.message_post(body=message, subtype_xmlid="mail.mt_note")
-        self._schedule_call_back(lead, partner)
-        self.write({"partner_id": partner.id, "lead_id": lead.id, "crm_synced": True})
-
-    def _create_caller_partner(self, number):
-        country = self.env["res.country"]
-        region = phone_validation.phone_get_region_data_for_number(number)["code"]
-        if region:
-            country = self.env["res.country"].search([("code", "=", region)], limit=1)
-        return self.env["res.partner"].create({
-            "name": self.browse()._phone_format(number=number, country=country, force_format="INTERNATIONAL") or number,
-            "phone": number,
-            "country_id": country.id,
-            "company_id": self.company_id.id,
-        })
-
-    def _prepare_lead_values(self, partner, number, name=None, description=None, missed_call=True):
-        line = self.line_id
-        use_leads = self.env.ref("crm.group_use_lead") in self.env.ref("base.group_user").implied_ids
-        values = {
-            "name": name or _("Missed call from %s", partner.name),
-            "type": "lead" if use_leads else "opportunity",
-            "partner_id": partner.id,
-            "phone": number,
-            "user_id": line.user_id.id,
-            "team_id": (line.team_id or line.user_id.sale_team_id.filtered(
-                lambda team: team.company_id in (line.company_id, self.env["res.company"]))).id,
-            "company_id": line.company_id.id,
-            "medium_id": self.env.ref("utm.utm_medium_phone").id,
-            "description": Markup("<p>%s</p>") % (description or self._call_summary()),
-        }
-        if missed_call:
-            values.update({
-                "source_id": self.env.ref("crm_missed_call_textback.utm_source_missed_call").id,
-                "tag_ids": [fields.Command.link(self.env.ref("crm_missed_call_textback.crm_tag_missed_call").id)],
-            })
-        return values
-
-    def _call_summary(self):
-        tz = self.line_id._calendar_tz().zone
-        when = format_datetime(self.env, self.call_start, tz=tz, dt_format="medium")
-        reason = dict(self._fields["missed_reason"]._description_selection(self.env)).get(self.missed_reason, "")
-        summary = _("Missed call on %(line)s (%(number)s) at %(when)s: %(reason)s",
-                    line=self.line_id.name, number=self.line_id.number, when=when, reason=reason.lower())
-        if self.after_hours:
-            summary = _("%s, after hours", summary)
-        return summary
-
-    def _crm_message(self):
-        if self.textback_state == "skipped":
-            reason = dict(self._fields["textback_skip_reason"]._description_selection(self.env))
-            textback = _("No text-back: %s.", reason.get(self.textback_skip_reason, ""))
-        elif self.textback_state == "failed":
-            textback = _("The text-back could not be sent: %s", self.textback_error or "")
-        else:
-            textback = _("Text-back sent: “%s”", self.textback_body or "")
-        return Markup("<p>%s.</p><p>%s</p>") % (self._call_summary(), textback)
-
-    def _schedule_call_back(self, lead, partner):
-        user = lead.user_id or self.line_id.user_id
-        call_type = self.env.ref("mail.mail_activity_data_call")
-        already = lead.activity_ids.filtered(
-            lambda activity: activity.activity_type_id == call_type and activity.user_id == user)
-        if already:
-            return
-        lead.activity_schedule(
-            "mail.mail_activity_data_call",
-            date_deadline=fields.Date.context_today(lead.with_user(user)),
-            summary=_("Call back %s now: leads called within 5 minutes convert best", partner.name),
-            user_id=user.id,
-        )
-        # The 5-minute rule: tell the salesperson at once, wherever they are in Odoo (a call
-        # whose CRM update comes late, from the cron, is no news any more).
-        if self.env.context.get("crm_missed_call_no_notification") \
-                or self.call_start < fields.Datetime.now() - NOTIFICATION_FRESHNESS:
-            return
-        user._bus_send("simple_notification", {
-            "type": "warning",
-            "sticky": True,
-            "title": _("Missed call: call back within 5 minutes"),
-            "message": _("%(caller)s called %(line)s. Lead: %(lead)s",
-                         caller=partner.name, line=self.line_id.name, lead=lead.name),
-        })
 
     # ------------------------------------------------------------
     # Actions

@@ -18,21 +18,24 @@ class CrmCaller(models.Model):
     ]
 
     @api.model
-    def _lock(self, company, number, when):
-        """Lock ``number`` of ``company`` until the end of the transaction.
+    def _lock(self, company, calls):
+        """Lock the numbers of ``company`` in ``calls`` ({number: time of the call}) until
+        the end of the transaction, in one statement, in the order of the numbers (two
+        transactions locking overlapping numbers never wait for each other in a circle).
 
-        A transaction that finds the row locked waits; when the holder commits, the
-        waiter fails with a serialization error and Odoo retries its request, which
-        then sees the contact and lead the holder created."""
-        self.env.cr.execute("""
+        A transaction that finds a row locked waits; when the holder commits, the
+        waiter fails with a serialization error and is retried, and then sees the
+        contacts and leads the holder created."""
+        if not calls:
+            return
+        now, uid = fields.Datetime.now(), self.env.uid
+        rows = [(company.id, number, when, uid, uid, now, now) for number, when in sorted(calls.items())]
+        self.env.cr.execute(f"""
             INSERT INTO crm_caller (company_id, number, last_call_at, create_uid, write_uid, create_date, write_date)
-            VALUES (%(company)s, %(number)s, %(when)s, %(uid)s, %(uid)s, %(now)s, %(now)s)
+            VALUES {", ".join(["%s"] * len(rows))}
             ON CONFLICT (company_id, number) DO UPDATE
                SET last_call_at = GREATEST(crm_caller.last_call_at, EXCLUDED.last_call_at),
                    write_uid = EXCLUDED.write_uid,
                    write_date = EXCLUDED.write_date
-        """, {
-            "company": company.id, "number": number, "when": when,
-            "uid": self.env.uid, "now": fields.Datetime.now(),
-        })
+        """, rows)
         self.invalidate_model()

@@ -1,10 +1,14 @@
+import re
+from collections import Counter
+from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.sql_db import Cursor
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import CALLER, MissedCallCommon
+from .common import CALLER, WEDNESDAY_10AM_NY, MissedCallCommon
 
 
 @tagged("post_install", "-at_install")
@@ -125,3 +129,86 @@ class TestMissedCallCrm(MissedCallCommon):
         self.assertFalse(log.crm_synced)
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
 
+
+    def miss_without_crm(self, logs):
+        """The text-backs of ``logs``, with their CRM update left to one later cron run."""
+        with self.mock_twilio_send():
+            for log in logs:
+                log._record_outcome("missed", "no-answer", 0)
+
+    def test_one_cron_run_updates_a_batch_of_callers_as_one_at_a_time_would(self):
+        customer = self.env["res.partner"].create({"name": "Dana Whitfield", "phone": "+14155550150"})
+        callers = ["+14155550160", "+14155550150", "+14155550161", "+14155550160", "+14155550161"]
+        logs = self.CallLog.concat(*(
+            self.new_call(n, when=WEDNESDAY_10AM_NY + timedelta(minutes=n), caller=caller)
+            for n, caller in enumerate(callers, start=1)))
+        self.miss_without_crm(logs)
+        self.CallLog._cron_crm_sync(auto_commit=False)
+        self.assertTrue(all(logs.mapped("crm_synced")))
+        by_caller = {caller: logs.filtered(lambda log, caller=caller: log.from_number == caller)
+                     for caller in set(callers)}
+        for caller, calls in by_caller.items():
+            self.assertEqual(len(calls.partner_id), 1, f"one contact for {caller}")
+            self.assertEqual(len(calls.lead_id), 1, f"one lead for {caller}")
+            self.assertEqual(calls.lead_id.partner_id, calls.partner_id)
+            self.assertEqual(len(calls.lead_id.activity_ids), 1, "one call-back however many calls")
+            notes = calls.lead_id.message_ids.filtered(lambda message: "Missed call on" in (message.body or ""))
+            self.assertEqual(len(notes), len(calls), "a note on the lead for each call")
+        self.assertEqual(by_caller["+14155550150"].partner_id, customer)
+        self.assertEqual(self.env["res.partner"].search_count([("phone_sanitized", "in", callers)]), 3)
+        # The contact hears of every call of a known customer, and of a new caller's second call.
+        self.assertEqual(len(customer.message_ids.filtered(lambda m: "Missed call on" in (m.body or ""))), 1)
+        repeat = by_caller["+14155550160"].partner_id
+        self.assertEqual(len(repeat.message_ids.filtered(lambda m: "Missed call on" in (m.body or ""))), 1)
+
+    def test_a_call_that_fails_its_crm_update_does_not_hold_back_the_others(self):
+        good, bad = self.new_call(1, caller="+14155550160"), self.new_call(2, caller="+14155550161")
+        self.miss_without_crm(good | bad)
+        Lead = type(self.env["crm.lead"])
+        original_create = Lead.create
+
+        def create_failing_for_bad(records, vals_list):
+            if any(vals.get("phone") == bad.from_number for vals in vals_list):
+                raise RuntimeError("database hiccup")
+            return original_create(records, vals_list)
+
+        with patch.object(Lead, "create", create_failing_for_bad), \
+                mute_logger("odoo.addons.crm_missed_call_textback.models.crm_call_log_crm"):
+            self.CallLog._cron_crm_sync(auto_commit=False)
+        self.assertTrue(good.crm_synced)
+        self.assertTrue(good.lead_id)
+        self.assertFalse(bad.crm_synced, "left for the next run")
+        self.assertFalse(bad.lead_id)
+        self.assertFalse(self.env["res.partner"].search_count([("phone_sanitized", "=", bad.from_number)]),
+                         "nothing half-written for the failed call")
+        self.CallLog._cron_crm_sync(auto_commit=False)
+        self.assertTrue(bad.crm_synced)
+        self.assertTrue(bad.lead_id)
+
+    def test_a_batch_of_calls_searches_and_creates_contacts_leads_and_activities_once(self):
+        statements = []
+        execute = Cursor.execute
+
+        def recording_execute(cr, query, params=None, log_exceptions=True):
+            statements.append(" ".join(str(getattr(query, "code", query)).split()))
+            return execute(cr, query, params, log_exceptions)
+
+        def statements_to_sync(count, first):
+            logs = self.CallLog.concat(*(self.new_call(first + n, caller=f"+1415201{first + n:04d}")
+                                         for n in range(count)))
+            self.miss_without_crm(logs)
+            self.env.flush_all()
+            statements.clear()
+            with patch.object(Cursor, "execute", recording_execute):
+                self.CallLog._cron_crm_sync(auto_commit=False)
+                self.env.flush_all()
+            self.assertTrue(all(logs.mapped("crm_synced")))
+            self.assertEqual(len(logs.lead_id.activity_ids), count)
+            kinds = (re.match(r'SELECT "(res_partner|crm_lead|mail_activity)"\."id" FROM'
+                              r'|INSERT INTO "?(res_partner|crm_lead|mail_activity|crm_caller)"? ', statement)
+                     for statement in statements)
+            return Counter(kind.group(0) for kind in kinds if kind)
+
+        few, many = statements_to_sync(2, 1000), statements_to_sync(20, 2000)
+        self.assertTrue(few)
+        self.assertEqual(many, few, "the same statements for 20 calls as for 2: none per call")

@@ -1,0 +1,355 @@
+import logging
+import re
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
+from odoo.addons.phone_validation.tools import phone_validation
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL, format_datetime
+
+from .crm_call_log import NOTIFICATION_FRESHNESS
+
+_logger = logging.getLogger(__name__)
+
+
+class CrmCallLogCrm(models.Model):
+    """What a missed call does in the CRM: the caller's contact, their open lead, a note
+    on both timelines and the call-back activity. Done by the CRM cron off the caller's
+    path, for a batch of calls at a time: a handful of queries per batch, not per call."""
+    _inherit = "crm.call.log"
+
+    @api.model
+    def _cron_crm_sync(self, auto_commit=True, limit=100):
+        """Contact, lead, chatter and call-back activity of the missed calls, oldest first.
+        Woken by each missed call; a failure is left for the next run, never lost."""
+        pending = self.search([
+            ("status", "=", "missed"), ("crm_synced", "=", False),
+            # Not while its first text-back attempt is on its way: the text goes first.
+            "|", "|", ("textback_state", "!=", "queued"), ("textback_sid", "!=", False),
+            ("textback_attempts", ">", 0),
+        ], order="call_start, id", limit=limit)
+        locked = pending._lock_unsynced()
+        if locked:
+            try:
+                with self.env.cr.savepoint():
+                    locked._crm_sync()
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise
+            except Exception:
+                _logger.warning("CRM update of %s missed calls failed together; updating them one by one",
+                                len(locked), exc_info=True)
+                for log in locked:
+                    log._crm_sync_safely()
+        self._commit(auto_commit)
+        if len(pending) == limit:
+            self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")._trigger()
+
+    def _lock_unsynced(self):
+        """The logs of ``self`` still waiting for their CRM update, locked for the
+        transaction; those another transaction holds (a text being sent) are left out."""
+        if not self:
+            return self
+        self.env.cr.execute("""
+            SELECT id FROM crm_call_log
+             WHERE id IN %s AND crm_synced IS NOT TRUE
+             ORDER BY id
+               FOR UPDATE SKIP LOCKED
+        """, [tuple(self.ids)])
+        locked_ids = {row[0] for row in self.env.cr.fetchall()}
+        self.invalidate_recordset()
+        return self.filtered(lambda log: log.id in locked_ids)
+
+    def _crm_sync_safely(self):
+        """Update the CRM; a failure is logged and left for the cron, never lost. A
+        concurrency error goes up, so that the whole transaction is tried again."""
+        try:
+            with self.env.cr.savepoint():
+                self._crm_sync()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception:
+            _logger.exception("CRM update of missed calls %s failed; the cron will try again",
+                              ", ".join(self.mapped("call_sid")))
+
+    def _crm_sync(self):
+        """Contact, lead, timeline and call-back activity of these missed calls."""
+        for logs in self.sorted(lambda log: (log.call_start, log.id)).grouped("company_id").values():
+            logs._crm_sync_company()
+
+    def _crm_sync_company(self):
+        """:meth:`_crm_sync` of logs of one company, in the order of the calls."""
+        company = self.company_id
+        numbers = {log: log._caller_e164() for log in self}
+        # A withheld or invalid number gives nobody to call back.
+        self.filtered(lambda log: not numbers[log]).write({"crm_synced": True})
+        logs = self.filtered(lambda log: numbers[log])
+        if not logs:
+            return
+        last_call = {}
+        for log in logs:
+            last_call[numbers[log]] = max(last_call.get(numbers[log], log.call_start), log.call_start)
+        self.env["crm.caller"]._lock(company, last_call)
+
+        # The caller's contact: the one on the log, else found by number, else a new one.
+        found = self._find_caller_partners(company, set(last_call))
+        created = self._create_caller_partners(company, sorted(
+            {numbers[log] for log in logs if not log.partner_id and numbers[log] not in found}))
+        partners, known_before, seen = {}, {}, set()
+        for log in logs:
+            number = numbers[log]
+            new_partner = created.get(number, self.env["res.partner"])
+            partners[log] = log.partner_id or found.get(number) or new_partner
+            # The first call of a new caller made their contact; their later calls found it.
+            known_before[log] = number in seen or partners[log] != new_partner
+            seen.add(number)
+
+        # The caller's open lead, else a new one, made from the caller's first call.
+        keys = {log: (numbers[log], partners[log]) for log in logs}
+        leads = self._find_open_leads(company, set(keys.values()))
+        first_of_key = {}
+        for log in logs:
+            if keys[log] not in leads:
+                first_of_key.setdefault(keys[log], log)
+        if first_of_key:
+            new_leads = self.env["crm.lead"].with_context(
+                mail_create_nolog=True, mail_create_nosubscribe=True,
+                # The salesperson hears of it from the call-back activity and a notification.
+                mail_auto_subscribe_no_notify=True,
+            ).create(self._prepare_leads_values(first_of_key.values(), partners, numbers))
+            leads.update(zip(first_of_key, new_leads))
+        for log in logs:
+            lead = leads[keys[log]]
+            if not lead.partner_id:
+                lead.partner_id = partners[log]
+
+        # A note on the lead's timeline, and on the contact's when they were known before.
+        lead_notes, partner_notes = defaultdict(list), defaultdict(list)
+        for log in logs:
+            message = log._crm_message()
+            lead_notes[leads[keys[log]]].append(message)
+            if known_before[log]:
+                partner_notes[partners[log]].append(message)
+        self._log_notes(lead_notes)
+        self._log_notes(partner_notes)
+
+        logs._schedule_call_backs({log: leads[keys[log]] for log in logs}, partners)
+        for (partner, lead), group in logs.grouped(lambda log: (partners[log], leads[keys[log]])).items():
+            group.write({"partner_id": partner.id, "lead_id": lead.id, "crm_synced": True})
+
+    @api.model
+    def _prepare_leads_values(self, logs, partners, numbers):
+        """Values of the new leads of ``logs`` ({log: contact}, {log: number}), with the
+        values they share read once, not once per lead."""
+        defaults = self._lead_defaults()
+        return [log._prepare_lead_values(partners[log], numbers[log], defaults=defaults) for log in logs]
+
+    @api.model
+    def _log_notes(self, notes):
+        """Post ``notes`` ({record: [note, …]}) as internal notes, in order, in as few
+        batches as the record with the most notes needs."""
+        rounds = max((len(bodies) for bodies in notes.values()), default=0)
+        for index in range(rounds):
+            records = [record for record, bodies in notes.items() if len(bodies) > index]
+            batch = records[0].concat(*records[1:])
+            batch._message_log_batch({record.id: notes[record][index] for record in records},
+                                     message_type="comment")
+
+    # ------------------------------------------------------------
+    # Finding and creating contacts and leads
+    # ------------------------------------------------------------
+
+    @api.model
+    def _find_caller_partners(self, company, numbers):
+        """{number: contact} of the active contacts of ``company`` (or shared) with one of
+        ``numbers`` (E.164); the oldest contact when several share a number."""
+        Partner = self.env["res.partner"].with_context(active_test=True)
+        found = {}
+        if not numbers:
+            return found
+        for partner in Partner.search([
+                ("phone_sanitized", "in", list(numbers)), ("company_id", "in", [False, company.id])], order="id"):
+            found.setdefault(partner.phone_sanitized, partner)
+        missing = numbers - found.keys()
+        if not missing:
+            return found
+        # Numbers Odoo could not sanitize (a contact without a country, say): their digits,
+        # matched as Odoo's phone search (phone_mobile_search) does, in one query for all.
+        forms = {}
+        for number in missing:
+            forms[number] = number
+            forms["00" + number[1:]] = number
+        phone_fields = [fname for fname in Partner._phone_get_number_fields()
+                        if fname in Partner._fields and Partner._fields[fname].store]
+        Partner.flush_model(["active", "company_id", *phone_fields])
+        self.env.cr.execute(SQL(
+            "SELECT id FROM res_partner WHERE active AND (company_id IS NULL OR company_id = %s) AND (%s)",
+            company.id,
+            SQL(" OR ").join(
+                SQL("REGEXP_REPLACE(%s, %s, '', 'g') = ANY(%s)", SQL.identifier(fname), PHONE_REGEX_PATTERN,
+                    list(forms))
+                for fname in phone_fields),
+        ))
+        for partner in Partner.browse(sorted(row[0] for row in self.env.cr.fetchall())):
+            for fname in phone_fields:
+                number = forms.get(re.sub(PHONE_REGEX_PATTERN, "", partner[fname] or ""))
+                if number:
+                    found.setdefault(number, partner)
+        return found
+
+    def _find_caller_partner(self):
+        """The contact of this log's caller, if there is one."""
+        self.ensure_one()
+        number = self._caller_e164()
+        found = self._find_caller_partners(self.company_id, {number} if number else set())
+        return found.get(number, self.env["res.partner"])
+
+    @api.model
+    def _find_open_leads(self, company, keys):
+        """{(number, contact): lead}: the latest open lead of ``company`` (or shared) with
+        that number, or of that contact."""
+        if not keys:
+            return {}
+        candidates = self.env["crm.lead"].search([
+            ("company_id", "in", [False, company.id]), ("probability", "<", 100),
+            "|", ("phone_sanitized", "in", [number for number, _partner in keys]),
+            ("partner_id", "in", [partner.id for _number, partner in keys if partner]),
+        ], order="create_date desc, id desc")
+        leads = {}
+        for number, partner in keys:
+            lead = next((lead for lead in candidates if lead.phone_sanitized == number
+                         or (partner and lead.partner_id == partner)), None)
+            if lead:
+                leads[number, partner] = lead
+        return leads
+
+    def _find_open_lead(self, partner, number):
+        """The latest open lead with ``number`` or of ``partner``."""
+        return self._find_open_leads(self.company_id, {(number, partner)}).get(
+            (number, partner), self.env["crm.lead"])
+
+    @api.model
+    def _create_caller_partners(self, company, numbers):
+        """{number: contact}: a new contact of ``company`` for each of ``numbers``,
+        named after the number until somebody renames it."""
+        if not numbers:
+            return {}
+        regions = {number: phone_validation.phone_get_region_data_for_number(number)["code"] for number in numbers}
+        countries = {country.code: country for country in self.env["res.country"].search(
+            [("code", "in", [region for region in regions.values() if region])])}
+        vals_list = []
+        for number in numbers:
+            country = countries.get(regions[number], self.env["res.country"])
+            vals_list.append({
+                "name": self.browse()._phone_format(number=number, country=country, force_format="INTERNATIONAL")
+                or number,
+                "phone": number,
+                "country_id": country.id,
+                "company_id": company.id,
+            })
+        return dict(zip(numbers, self.env["res.partner"].create(vals_list)))
+
+    def _create_caller_partner(self, number):
+        return self._create_caller_partners(self.company_id, [number])[number]
+
+    @api.model
+    def _lead_defaults(self, missed_call=True):
+        """The values every lead made from a call or a text shares, read once for a batch."""
+        xmlid_to_id = self.env["ir.model.data"]._xmlid_to_res_id
+        use_leads = self.env.ref("crm.group_use_lead") in self.env.ref("base.group_user").implied_ids
+        values = {
+            "type": "lead" if use_leads else "opportunity",
+            "medium_id": xmlid_to_id("utm.utm_medium_phone"),
+        }
+        if missed_call:
+            values.update({
+                "source_id": xmlid_to_id("crm_missed_call_textback.utm_source_missed_call"),
+                "tag_ids": [fields.Command.link(xmlid_to_id("crm_missed_call_textback.crm_tag_missed_call"))],
+            })
+        return values
+
+    def _prepare_lead_values(self, partner, number, name=None, description=None, missed_call=True, defaults=None):
+        line = self.line_id
+        return {
+            **(defaults or self._lead_defaults(missed_call)),
+            "name": name or _("Missed call from %s", partner.name),
+            "partner_id": partner.id,
+            "phone": number,
+            "user_id": line.user_id.id,
+            "team_id": (line.team_id or line.user_id.sale_team_id.filtered(
+                lambda team: team.company_id in (line.company_id, self.env["res.company"]))).id,
+            "company_id": line.company_id.id,
+            "description": Markup("<p>%s</p>") % (description or self._call_summary()),
+        }
+
+    # ------------------------------------------------------------
+    # Timeline and call-back
+    # ------------------------------------------------------------
+
+    def _call_summary(self):
+        tz = self.line_id._calendar_tz().zone
+        when = format_datetime(self.env, self.call_start, tz=tz, dt_format="medium")
+        reason = dict(self._fields["missed_reason"]._description_selection(self.env)).get(self.missed_reason, "")
+        summary = _("Missed call on %(line)s (%(number)s) at %(when)s: %(reason)s",
+                    line=self.line_id.name, number=self.line_id.number, when=when, reason=reason.lower())
+        if self.after_hours:
+            summary = _("%s, after hours", summary)
+        return summary
+
+    def _crm_message(self):
+        if self.textback_state == "skipped":
+            reason = dict(self._fields["textback_skip_reason"]._description_selection(self.env))
+            textback = _("No text-back: %s.", reason.get(self.textback_skip_reason, ""))
+        elif self.textback_state == "failed":
+            textback = _("The text-back could not be sent: %s", self.textback_error or "")
+        else:
+            textback = _("Text-back sent: “%s”", self.textback_body or "")
+        return Markup("<p>%s.</p><p>%s</p>") % (self._call_summary(), textback)
+
+    def _schedule_call_backs(self, leads, partners):
+        """One open call-back activity per lead and salesperson ({log: lead}, {log:
+        contact}), created in one go, and a notification to the salesperson at once."""
+        call_type = self.env.ref("mail.mail_activity_data_call")
+        all_leads = self.env["crm.lead"].concat(*leads.values())
+        existing = self.env["mail.activity"].search([
+            ("res_model", "=", "crm.lead"), ("res_id", "in", all_leads.ids),
+            ("activity_type_id", "=", call_type.id),
+        ])
+        scheduled = {(activity.res_id, activity.user_id.id) for activity in existing}
+        vals_list, news = [], []
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        for log in self:
+            lead, partner = leads[log], partners[log]
+            user = lead.user_id or log.line_id.user_id or self.env.user
+            if (lead.id, user.id) in scheduled:
+                continue
+            scheduled.add((lead.id, user.id))
+            # What lead.activity_schedule() creates, for many leads with their own summaries.
+            vals_list.append({
+                "activity_type_id": call_type.id,
+                "summary": _("Call back %s now: leads called within 5 minutes convert best", partner.name),
+                "automated": True,
+                "note": call_type.default_note,
+                "date_deadline": fields.Date.context_today(lead.with_user(user)),
+                "res_model_id": model_id,
+                "res_id": lead.id,
+                "user_id": user.id,
+            })
+            news.append((log, lead, partner, user))
+        self.env["mail.activity"].create(vals_list)
+        # The 5-minute rule: tell the salesperson at once, wherever they are in Odoo (a call
+        # whose CRM update comes late is no news any more).
+        if self.env.context.get("crm_missed_call_no_notification"):
+            return
+        fresh_after = fields.Datetime.now() - NOTIFICATION_FRESHNESS
+        for log, lead, partner, user in news:
+            if log.call_start >= fresh_after:
+                user._bus_send("simple_notification", {
+                    "type": "warning",
+                    "sticky": True,
+                    "title": _("Missed call: call back within 5 minutes"),
+                    "message": _("%(caller)s called %(line)s. Lead: %(lead)s",
+                                 caller=partner.name, line=log.line_id.name, lead=lead.name),
+                })
