@@ -1,19 +1,25 @@
 """Benchmark: how fast the caller gets the text, and how much load Odoo takes.
 
 Starts Odoo with this add-on on the given (fresh) database in multi-worker mode
-(2 HTTP workers), a recording Twilio API stand-in in this process, and a load
-generator in a separate process. The generator replays signed Twilio call
-sequences (voice -> dial status no-answer or completed -> message status) that
+(2 HTTP workers and a cron worker), a recording Twilio API stand-in in this
+process, and a load generator in a separate process. The generator replays
+signed Twilio call sequences (voice -> dial status no-answer or completed) that
 arrive open-loop: Poisson arrivals at a fixed rate, each call on its own
-connection, never waiting for the server. The mix: 70% new callers, 20% existing
-contacts, 10% repeat callers inside the cool-down. At the same rate it also hits
-a bare Odoo route, for comparison.
+connection, never waiting for the server. The stand-in answers the Messages API
+and, a second later, posts the signed message status callbacks (sent, then
+delivered) as Twilio does. The mix: 70% new callers, 20% existing contacts, 10%
+repeat callers inside the cool-down; 80% of the calls missed. At the same rate
+the generator also hits a bare Odoo route, for comparison.
 
 For each rate it reports webhook latency p50/p95/p99 per endpoint, time to text
 (from the dial-status request leaving the caller's side to the Messages request
 arriving at the stand-in) p50/p95/p99, the bare route's latency and the ratio,
-whether a backlog grew, and a correctness check. Then the capacity: the highest
-rate whose time to text stays under 1 s at p99 without a growing backlog.
+the CRM lag (from the dial status to the call's contact, lead, note and
+call-back activity being committed), the CPU each component used, and whether a
+backlog grew. Then the capacity: the highest rate whose time to text stays under
+1 s at p99, with no failed request, no growing latency and the CRM work keeping
+up. Last, a correctness check: call logs, texts, contacts, leads, activities and
+delivery statuses equal to what the replayed mix implies.
 
 With --analytics N it also inserts N call logs and N leads and times the heat-map
 and KPI queries against a crm.lead read_group over as many rows.
@@ -33,6 +39,8 @@ from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+import psutil
+import psycopg2
 import requests
 from twilio.request_validator import RequestValidator
 
@@ -40,7 +48,13 @@ from fault_injection import ACCOUNT_SID, AUTH_TOKEN, LINE_NUMBER, Odoo, configur
 
 # How long the forwarded phone rings before the dial status, in the replay.
 RING_SECONDS = 0.5
+# How long after the Messages request Twilio reports the text sent, then delivered.
+STATUS_DELAYS = (1.0, 1.5)
 TIME_TO_TEXT_TARGET = 1.0
+# The CRM keeps up when every missed call has its lead and call-back this soon.
+CRM_LAG_TARGET = 10.0
+# How long to wait after the load for the CRM work and status callbacks to finish.
+DRAIN_TIMEOUT = 120
 
 
 def percentile(values, share):
@@ -55,11 +69,26 @@ def summary(values):
 
 
 def ms(value):
-    return "-" if value is None else f"{value * 1000:.0f} ms"
+    if value is None:
+        return "-"
+    return f"{value:.1f} s" if value >= 10 else f"{value * 1000:.0f} ms"
+
+
+def signed_post(url, params):
+    """POST ``params`` as Twilio does, signed; (start time, latency, HTTP status or 0)."""
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+    started = time.time()
+    try:
+        # A new session per request: each on its own connection, as Twilio does.
+        response = requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=60)
+        status = response.status_code
+    except requests.RequestException:
+        status = 0
+    return started, time.time() - started, status
 
 
 # ----------------------------------------------------------------------
-# The recording Twilio stand-in
+# The recording Twilio stand-in, with its status callbacks
 # ----------------------------------------------------------------------
 
 class RecordingTwilio(ThreadingHTTPServer):
@@ -69,6 +98,22 @@ class RecordingTwilio(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), RecordingTwilioHandler)
         self.lock = threading.Lock()
         self.texts = []                          # (arrival time, To)
+        self.callbacks = []                      # (latency, HTTP status)
+        self.pending_callbacks = 0
+
+    def send_status_callbacks(self, url, sid):
+        for status, delay in zip(("sent", "delivered"), STATUS_DELAYS):
+            threading.Timer(delay, self.post_status, args=(url, sid, status)).start()
+        with self.lock:
+            self.pending_callbacks += len(STATUS_DELAYS)
+
+    def post_status(self, url, sid, status):
+        _, latency, code = signed_post(url, {
+            "AccountSid": ACCOUNT_SID, "MessageSid": sid, "SmsSid": sid, "MessageStatus": status,
+            "SmsStatus": status, "ApiVersion": "2010-04-01"})
+        with self.lock:
+            self.callbacks.append((latency, code))
+            self.pending_callbacks -= 1
 
 
 class RecordingTwilioHandler(BaseHTTPRequestHandler):
@@ -94,36 +139,24 @@ class RecordingTwilioHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
-
-    do_GET = do_POST
+        if form.get("StatusCallback"):
+            self.server.send_status_callbacks(form["StatusCallback"], sid)
 
 
 # ----------------------------------------------------------------------
 # The load generator (a separate process)
 # ----------------------------------------------------------------------
 
-def post(url, params):
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
-    started = time.time()
-    try:
-        # A new session per request: each call on its own connection, as Twilio does.
-        response = requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=60)
-        status = response.status_code
-    except requests.RequestException:
-        status = 0
-    return started, time.time() - started, status
-
-
 def play_call(odoo_url, call, results):
     sid, number, outcome = call
     base = {"AccountSid": ACCOUNT_SID, "CallSid": sid, "From": number, "To": LINE_NUMBER,
             "Direction": "inbound", "ApiVersion": "2010-04-01"}
-    _, latency, status = post(f"{odoo_url}/missed_call/twilio/voice", dict(base, CallStatus="ringing"))
-    results.append(("voice", latency, status, None, number))
+    _, latency, status = signed_post(f"{odoo_url}/missed_call/twilio/voice", dict(base, CallStatus="ringing"))
+    results.append(("voice", latency, status, None, sid, number))
     time.sleep(RING_SECONDS)
-    sent_at, latency, status = post(f"{odoo_url}/missed_call/twilio/dial_status", dict(
+    sent_at, latency, status = signed_post(f"{odoo_url}/missed_call/twilio/dial_status", dict(
         base, CallStatus="in-progress", DialCallStatus=outcome, DialCallDuration="0" if outcome != "completed" else "40"))
-    results.append(("dial_status", latency, status, sent_at, number))
+    results.append(("dial_status", latency, status, sent_at, sid, number))
 
 
 def hit_bare_route(odoo_url, results):
@@ -132,7 +165,7 @@ def hit_bare_route(odoo_url, results):
         status = requests.get(f"{odoo_url}/web/health", timeout=60).status_code
     except requests.RequestException:
         status = 0
-    results.append(("bare route", time.time() - started, status, started, None))
+    results.append(("bare route", time.time() - started, status, started, None, None))
 
 
 def generate_load(odoo_url, calls, rate, seed, queue):
@@ -158,7 +191,76 @@ def generate_load(odoo_url, calls, rate, seed, queue):
         time.sleep(max(0.0, min(next_call, next_bare) - time.time()))
     for thread in threads:
         thread.join()
-    queue.put((results, time.time() - start))
+    queue.put((results, time.time() - start, time.process_time()))
+
+
+# ----------------------------------------------------------------------
+# Watching the database and the processes
+# ----------------------------------------------------------------------
+
+class CrmWatcher(threading.Thread):
+    """Notes when each missed call's CRM work is committed, by polling the database
+    directly (not through Odoo, which it must not load)."""
+    daemon = True
+
+    def __init__(self, database):
+        super().__init__()
+        self.connection = psycopg2.connect(dbname=database)
+        self.connection.autocommit = True
+        self.synced_at = {}                      # call SID -> first seen synced
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.is_set():
+            with self.connection.cursor() as cr:
+                cr.execute("SELECT call_sid FROM crm_call_log WHERE status = 'missed' AND crm_synced")
+                now = time.time()
+                for (sid,) in cr.fetchall():
+                    self.synced_at.setdefault(sid, now)
+            self.stopped.wait(0.25)
+
+    def scalar(self, query, params=None):
+        with self.connection.cursor() as cr:
+            cr.execute(query, params)
+            return cr.fetchone()[0]
+
+
+class CpuMeter:
+    """CPU seconds used by Odoo (all its processes), PostgreSQL, and this process (the
+    stand-in and its status callbacks); the load generator reports its own."""
+
+    def __init__(self, odoo_pid):
+        self.odoo_pid = odoo_pid
+
+    def processes(self):
+        groups = {"odoo": [], "postgresql": [], "stand-in": [psutil.Process()]}
+        try:
+            odoo = psutil.Process(self.odoo_pid)
+            groups["odoo"] = [odoo, *odoo.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            pass
+        groups["postgresql"] = [process for process in psutil.process_iter(["name"])
+                                if process.info["name"] == "postgres"]
+        return groups
+
+    def snapshot(self):
+        times = {}
+        for group, processes in self.processes().items():
+            for process in processes:
+                try:
+                    cpu = process.cpu_times()
+                    times[group, process.pid] = cpu.user + cpu.system
+                except psutil.Error:
+                    pass
+        return times
+
+    @staticmethod
+    def used(before, after):
+        """CPU seconds per group between two snapshots (processes gone in between are not counted)."""
+        used = defaultdict(float)
+        for (group, pid), seconds in after.items():
+            used[group] += seconds - before.get((group, pid), 0.0)
+        return used
 
 
 # ----------------------------------------------------------------------
@@ -176,46 +278,97 @@ def make_calls(rng, count, existing, numbers, texted):
             number = f"+1415{next(numbers):07d}"
         outcome = "no-answer" if rng.random() < 0.8 else "completed"
         calls.append(("CA" + uuid.uuid4().hex, number, outcome))
+        if outcome == "no-answer":
+            texted.add(number)
     return calls
 
 
-def run_rate(odoo, twilio, rate, duration, rng, existing, numbers, texted):
+def run_rate(odoo, twilio, watcher, cpu, rate, duration, rng, existing, numbers, texted):
     calls = make_calls(rng, int(rate * duration), existing, numbers, texted)
+    missed_sids = {sid for sid, _number, outcome in calls if outcome == "no-answer"}
     first_text = len(twilio.texts)
+    cpu_before = cpu.snapshot()
     queue = multiprocessing.Queue()
     generator = multiprocessing.Process(target=generate_load, args=(odoo.url, calls, rate, rng.random(), queue))
     generator.start()
-    results, elapsed = queue.get()
+    results, elapsed, generator_cpu = queue.get()
     generator.join()
-    time.sleep(2)
+    load_end = time.time()
+    cpu_used = cpu.used(cpu_before, cpu.snapshot())
+    cpu_used["load generator"] = generator_cpu
+    # The CRM work still waiting when the load stops, and how long it takes to finish.
+    waiting = len(missed_sids - watcher.synced_at.keys())
+    while missed_sids - watcher.synced_at.keys() and time.time() < load_end + DRAIN_TIMEOUT:
+        time.sleep(0.25)
+    drain = max(0.0, max((watcher.synced_at.get(sid, time.time()) for sid in missed_sids), default=load_end) - load_end)
     texts = twilio.texts[first_text:]
     arrivals = defaultdict(list)
     for arrived, to in texts:
         arrivals[to].append(arrived)
     by_endpoint = defaultdict(list)
     errors = 0
-    time_to_text = []
+    time_to_text, crm_lag = [], []
     dial_sends = sorted((r for r in results if r[0] == "dial_status"), key=lambda r: r[3])
-    for endpoint, latency, status, _sent_at, _number in results:
+    for endpoint, latency, status, _sent_at, _sid, _number in results:
         by_endpoint[endpoint].append(latency)
         errors += status != 200
-    for _endpoint, _latency, _status, sent_at, number in dial_sends:
+    for _endpoint, _latency, _status, sent_at, sid, number in dial_sends:
         later = [arrived for arrived in arrivals.get(number, []) if arrived >= sent_at]
         if later:
             time_to_text.append(min(later) - sent_at)
             arrivals[number].remove(min(later))
-    # A backlog grows when the server cannot keep up: requests fail or time out, or the
-    # last third of the calls waits clearly longer than the first third.
+        if sid in missed_sids:
+            crm_lag.append(watcher.synced_at.get(sid, time.time()) - sent_at)
+    # Latency grows when the server cannot keep up: the last third of the calls
+    # waits clearly longer than the first third.
     third = max(len(dial_sends) // 3, 1)
     early = [r[1] for r in dial_sends[:third]]
     late = [r[1] for r in dial_sends[-third:]]
-    backlog = errors > 0 or bool(early and late and percentile(late, 0.5) > max(2 * percentile(early, 0.5), 0.25))
-    for _when, to in texts:
-        texted.add(to)
+    growing = bool(early and late and percentile(late, 0.5) > max(2 * percentile(early, 0.5), 0.25))
+    crm_behind = (percentile(crm_lag, 0.99) or 0) > CRM_LAG_TARGET
     return {
         "rate": rate, "calls": len(calls), "elapsed": elapsed, "errors": errors,
         "endpoints": {endpoint: summary(values) for endpoint, values in by_endpoint.items()},
-        "time_to_text": summary(time_to_text), "texts": len(texts), "backlog": backlog,
+        "time_to_text": summary(time_to_text), "texts": len(texts), "crm_lag": summary(crm_lag),
+        "crm_waiting": waiting, "crm_drain": drain, "cpu": {k: v / elapsed for k, v in cpu_used.items()},
+        "backlog": growing or crm_behind, "growing": growing, "crm_behind": crm_behind, "calls_played": calls,
+    }
+
+
+def expected_outcome(calls, existing):
+    """What the replayed calls must leave behind."""
+    missed_numbers = {number for _sid, number, outcome in calls if outcome == "no-answer"}
+    return {
+        "call logs": len(calls),
+        "missed calls": sum(outcome == "no-answer" for _sid, _number, outcome in calls),
+        # One text per caller: the cool-down (24 h) covers the whole run.
+        "texts": len(missed_numbers),
+        "delivered texts": len(missed_numbers),
+        "new contacts": len(missed_numbers - set(existing)),
+        "missed-call leads": len(missed_numbers),
+        "call-back activities": len(missed_numbers),
+        "calls waiting": 0,
+    }
+
+
+def actual_outcome(watcher, twilio):
+    scalar = watcher.scalar
+    return {
+        "call logs": scalar("SELECT count(*) FROM crm_call_log"),
+        "missed calls": scalar("SELECT count(*) FROM crm_call_log WHERE status = 'missed'"),
+        "texts": len(twilio.texts),
+        "delivered texts": scalar("SELECT count(*) FROM crm_call_log WHERE textback_state = 'delivered'"),
+        "new contacts": scalar("SELECT count(*) FROM res_partner WHERE phone LIKE '+1415%%'"),
+        "missed-call leads": scalar("""
+            SELECT count(*) FROM crm_lead l JOIN utm_source s ON s.id = l.source_id
+             WHERE s.name->>'en_US' = 'Missed Call'"""),
+        "call-back activities": scalar("""
+            SELECT count(*) FROM mail_activity a JOIN mail_activity_type t ON t.id = a.activity_type_id
+             WHERE a.res_model = 'crm.lead' AND t.category = 'phonecall'"""),
+        "calls waiting": scalar("""
+            SELECT count(*) FROM crm_call_log
+             WHERE (textback_state = 'queued' AND textback_sid IS NULL)
+                OR (status = 'missed' AND crm_synced IS NOT TRUE)"""),
     }
 
 
@@ -278,6 +431,41 @@ print("ANALYTICS", {{"heat_map": heat, "by_line_rates": by_line, "kpis": kpis, "
     raise SystemExit(f"analytics failed:\n{output.stdout[-2000:]}\n{output.stderr[-3000:]}")
 
 
+def report(results):
+    print("Benchmark: Odoo 18 with 2 HTTP workers and a cron worker, open-loop Poisson arrivals, "
+          "recording Twilio stand-in")
+    print(f"{'rate/s':>6} {'calls':>5} {'voice p50/p99':>17} {'dial_status p50/p99':>19} "
+          f"{'time to text p50/p95/p99':>26} {'bare p50/p99':>17} {'ratio':>5} {'CRM lag p50/p99':>17} "
+          f"{'errors':>6} {'backlog':>7}")
+    capacity = None
+    for result in results:
+        voice = result["endpoints"].get("voice", {})
+        dial = result["endpoints"].get("dial_status", {})
+        bare = result["endpoints"].get("bare route", {})
+        ttt, lag = result["time_to_text"], result["crm_lag"]
+        ratio = (dial["p50"] / bare["p50"]) if dial.get("p50") and bare.get("p50") else None
+        ok = ttt["p99"] is not None and ttt["p99"] < TIME_TO_TEXT_TARGET and not result["backlog"] \
+            and not result["errors"]
+        if ok:
+            capacity = result["rate"]
+        backlog = "no" if not result["backlog"] else ("latency" if result["growing"] else "CRM")
+        print(f"{result['rate']:>6.0f} {result['calls']:>5} {ms(voice.get('p50')) + ' / ' + ms(voice.get('p99')):>17} "
+              f"{ms(dial.get('p50')) + ' / ' + ms(dial.get('p99')):>19} "
+              f"{' / '.join(ms(ttt[k]) for k in ('p50', 'p95', 'p99')):>26} "
+              f"{ms(bare.get('p50')) + ' / ' + ms(bare.get('p99')):>17} "
+              f"{(f'{ratio:.1f}x' if ratio else '-'):>5} {ms(lag['p50']) + ' / ' + ms(lag['p99']):>17} "
+              f"{result['errors']:>6} {backlog:>7}")
+    print("CPU used while the load ran (cores busy, of 2), and the CRM work left when it stopped:")
+    for result in results:
+        cpu = result["cpu"]
+        print(f"  {result['rate']:>4.0f}/s: " + ", ".join(
+            f"{name} {cpu.get(name, 0):.2f}" for name in ("odoo", "postgresql", "load generator", "stand-in"))
+            + f"; total {sum(cpu.values()):.2f}; {result['crm_waiting']} calls waiting for the CRM, "
+            f"done {result['crm_drain']:.1f} s after the last call")
+    print(f"capacity (time to text p99 < 1 s, no failed request, no growing latency, CRM lag p99 < "
+          f"{CRM_LAG_TARGET:.0f} s): {capacity or 0:.0f} missed calls/s arriving")
+
+
 def main():
     parser = odoo_arguments(__doc__.split("\n")[0])
     parser.add_argument("--rates", default="5,10,20,30,40")
@@ -292,6 +480,8 @@ def main():
     threading.Thread(target=twilio.serve_forever, daemon=True).start()
     odoo = Odoo(args, free_port())
     odoo.start()
+    watcher = CrmWatcher(args.database)
+    watcher.start()
     try:
         odoo.login()
         configure(odoo, f"http://127.0.0.1:{twilio.server_port}")
@@ -300,47 +490,39 @@ def main():
                                            for n, number in enumerate(existing)])
         numbers = iter(range(2000000, 9999999))
         texted = set()
-        # Warm the workers up (first requests load the registry and caches).
-        run_rate(odoo, twilio, 4, 5, rng, existing, numbers, texted)
-        results = [run_rate(odoo, twilio, float(rate), args.duration, rng, existing, numbers, texted)
-                   for rate in args.rates.split(",")]
-        stuck = odoo.rpc("crm.call.log", "search_count", [
-            "|", "&", ("textback_state", "=", "queued"), ("textback_sid", "=", False),
-            "&", ("status", "=", "missed"), ("crm_synced", "=", False)])
-        missed = odoo.rpc("crm.call.log", "search_count", [("status", "=", "missed")])
-        skipped = odoo.rpc("crm.call.log", "search_count", [("textback_state", "=", "skipped")])
-        logs = odoo.rpc("crm.call.log", "search_count", [])
-        leads = odoo.rpc("crm.lead", "search_count", [("source_id.name", "=", "Missed Call")])
+        cpu = CpuMeter(odoo.process.pid)
+        all_calls = []
+        rates = [4.0] + [float(rate) for rate in args.rates.split(",")]
+        results = []
+        for index, rate in enumerate(rates):
+            duration = 5 if index == 0 else args.duration
+            result = run_rate(odoo, twilio, watcher, cpu, rate, duration, rng, existing, numbers, texted)
+            all_calls.extend(result.pop("calls_played", []))
+            if index:  # the first rate warms the workers up (registry and caches)
+                results.append(result)
+        deadline = time.time() + DRAIN_TIMEOUT
+        while twilio.pending_callbacks and time.time() < deadline:
+            time.sleep(0.25)
+        time.sleep(1)
+        actual = actual_outcome(watcher, twilio)
     finally:
+        watcher.stopped.set()
         odoo.kill()
         twilio.shutdown()
 
-    print("Benchmark: Odoo 18 with 2 workers, open-loop Poisson arrivals, recording Twilio stand-in")
-    print(f"{'rate/s':>7} {'calls':>6} {'voice p50/p99':>18} {'dial_status p50/p99':>22} "
-          f"{'time to text p50/p95/p99':>30} {'bare p50/p99':>18} {'ratio':>6} {'errors':>6} {'backlog':>7}")
-    capacity = None
-    for result in results:
-        voice = result["endpoints"].get("voice", {})
-        dial = result["endpoints"].get("dial_status", {})
-        bare = result["endpoints"].get("bare route", {})
-        ttt = result["time_to_text"]
-        ratio = (dial["p50"] / bare["p50"]) if dial.get("p50") and bare.get("p50") else None
-        ok = ttt["p99"] is not None and ttt["p99"] < TIME_TO_TEXT_TARGET and not result["backlog"] \
-            and not result["errors"]
-        if ok:
-            capacity = result["rate"]
-        print(f"{result['rate']:>7.0f} {result['calls']:>6} {ms(voice.get('p50')) + ' / ' + ms(voice.get('p99')):>18} "
-              f"{ms(dial.get('p50')) + ' / ' + ms(dial.get('p99')):>22} "
-              f"{' / '.join(ms(ttt[k]) for k in ('p50', 'p95', 'p99')):>30} "
-              f"{ms(bare.get('p50')) + ' / ' + ms(bare.get('p99')):>18} "
-              f"{(f'{ratio:.1f}x' if ratio else '-'):>6} {result['errors']:>6} {('yes' if result['backlog'] else 'no'):>7}")
-    print(f"capacity (time to text p99 < 1 s, no backlog, no error): {capacity or 0:.0f} missed calls/s arriving")
-    texts = len(twilio.texts)
-    print(f"correctness: {logs} call logs, {missed} missed, {skipped} skipped (cool-down), "
-          f"{texts} texts, {leads} missed-call leads, {stuck} left waiting")
-    expected_texts = missed - skipped
-    failed = stuck != 0 or texts != expected_texts
-    print(f"  texts sent {texts} == missed {missed} - skipped {skipped}: {'ok' if texts == expected_texts else 'FAILED'}")
+    report(results)
+    expected = expected_outcome(all_calls, existing)
+    failed = False
+    print("correctness (expected from the replayed mix == found):")
+    for name, value in expected.items():
+        ok = actual[name] == value
+        failed |= not ok
+        print(f"  {name}: {value} == {actual[name]} {'ok' if ok else 'FAILED'}")
+    refused = [code for _latency, code in twilio.callbacks if code != 200]
+    callback_latency = summary([latency for latency, _code in twilio.callbacks])
+    print(f"  message status callbacks: {len(twilio.callbacks)}, p50 {ms(callback_latency['p50'])}, "
+          f"p99 {ms(callback_latency['p99'])}, refused {len(refused)} {'ok' if not refused else 'FAILED'}")
+    failed |= bool(refused)
     if args.analytics:
         figures = analytics(args, args.analytics)
         print(f"analytics over {figures['call_logs']} call logs and {figures['leads']} leads (best of 3):")

@@ -292,7 +292,8 @@ class Odoo:
         log = open(self.args.log, "a")
         self.process = subprocess.Popen([
             self.args.python, self.args.odoo_bin, "-c", self.args.config, "-d", self.args.database,
-            f"--db-filter=^{self.args.database}$", f"--http-port={self.port}", "--workers=2",
+            # -d without --db-filter: requests need not list the databases (one query each).
+            f"--http-port={self.port}", "--workers=2",
             "--max-cron-threads=1", "--limit-time-real=120", "--log-level=warn",
         ], stdout=log, stderr=log, start_new_session=True)
         for _ in range(240):
