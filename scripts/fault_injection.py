@@ -15,6 +15,7 @@ per caller, no text lost, none sent twice, no 5xx, no request Twilio's spec reje
     python fault_injection.py --odoo-bin ... --config ... --database ... --stand-in URL
 """
 import argparse
+import contextlib
 import email.utils
 import itertools
 import json
@@ -271,10 +272,8 @@ def deliveries(odoo_url, call, rng, stats):
 def play_call(odoo_url, call, rng, stats, barrier=None):
     for url, params, kind in deliveries(odoo_url, call, rng, stats):
         if barrier is not None and kind == "dial_status":
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(timeout=30)         # both calls of the pair end at the same moment
-            except threading.BrokenBarrierError:
-                pass
             barrier = None
         post_webhook(url, params, stats, kind)
 
@@ -289,11 +288,11 @@ class Odoo:
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self):
-        log = open(self.args.log, "a")
+        log = open(self.args.log, "a")  # noqa: SIM115 (Odoo's output, for as long as it runs)
         self.process = subprocess.Popen([
             self.args.python, self.args.odoo_bin, "-c", self.args.config, "-d", self.args.database,
             # -d without --db-filter: requests need not list the databases (one query each).
-            f"--http-port={self.port}", "--workers=2",
+            f"--http-port={self.port}", f"--workers={getattr(self.args, 'workers', 2)}",
             "--max-cron-threads=1", "--limit-time-real=120", "--log-level=warn",
         ], stdout=log, stderr=log, start_new_session=True)
         for _ in range(240):
@@ -353,10 +352,9 @@ def settle(odoo, timeout):
         if not waiting and not early:
             return True
         for cron in crons:
-            try:
+            # A fault: the cron worker is running it right now.
+            with contextlib.suppress(xmlrpc.client.Fault):
                 odoo.rpc("ir.cron", "method_direct_trigger", [cron])
-            except xmlrpc.client.Fault:
-                pass                             # the cron worker is running it right now
         time.sleep(3)
     return False
 
@@ -430,12 +428,12 @@ def main():
         "each call answered or missed as it was": all(log["status"] == status_of.get(log["call_sid"])
                                                      for log in logs),
         "one text per caller with a missed call": texts_per_number == Counter(
-            {number: 1 for number in scenario.missed_numbers}),
+            dict.fromkeys(scenario.missed_numbers, 1)),
         "no text to a caller whose call was answered": not (set(texts_per_number) & scenario.answered_numbers),
         "one lead per caller with a missed call": leads_per_number == Counter(
-            {number: 1 for number in scenario.missed_numbers}),
+            dict.fromkeys(scenario.missed_numbers, 1)),
         "one contact per caller with a missed call": partners_per_number == Counter(
-            {number: 1 for number in scenario.missed_numbers}),
+            dict.fromkeys(scenario.missed_numbers, 1)),
         "every missed call reached its lead": all(log["lead_id"] and log["crm_synced"] for log in missed_logs),
         "every text delivered (status callbacks applied, early or late)": all(
             log["textback_state"] in ("delivered", "skipped") for log in missed_logs),
