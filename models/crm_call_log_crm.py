@@ -4,15 +4,20 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL, format_datetime, split_every
+
 from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
 from odoo.addons.phone_validation.tools import phone_validation
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, format_datetime
 
 from .crm_call_log import NOTIFICATION_FRESHNESS
 
 _logger = logging.getLogger(__name__)
+
+# Missed calls updated in one transaction: enough to share the searches and creates,
+# few enough that the rows it locks (a status callback waits for them) are soon free.
+CRM_BATCH_SIZE = 10
 
 
 class CrmCallLogCrm(models.Model):
@@ -31,8 +36,10 @@ class CrmCallLogCrm(models.Model):
             "|", "|", ("textback_state", "!=", "queued"), ("textback_sid", "!=", False),
             ("textback_attempts", ">", 0),
         ], order="call_start, id", limit=limit)
-        locked = pending._lock_unsynced()
-        if locked:
+        for batch in split_every(CRM_BATCH_SIZE, pending.ids, self.browse):
+            locked = batch._lock_unsynced()
+            if not locked:
+                continue
             try:
                 with self.env.cr.savepoint():
                     locked._crm_sync()
@@ -43,7 +50,8 @@ class CrmCallLogCrm(models.Model):
                                 len(locked), exc_info=True)
                 for log in locked:
                     log._crm_sync_safely()
-        self._commit(auto_commit)
+            # Release the calls' rows: their status callbacks wait for them.
+            self._commit(auto_commit)
         if len(pending) == limit:
             self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")._trigger()
 
@@ -119,7 +127,7 @@ class CrmCallLogCrm(models.Model):
                 # The salesperson hears of it from the call-back activity and a notification.
                 mail_auto_subscribe_no_notify=True,
             ).create(self._prepare_leads_values(first_of_key.values(), partners, numbers))
-            leads.update(zip(first_of_key, new_leads))
+            leads.update(zip(first_of_key, new_leads, strict=True))
         for log in logs:
             lead = leads[keys[log]]
             if not lead.partner_id:
@@ -249,7 +257,7 @@ class CrmCallLogCrm(models.Model):
                 "country_id": country.id,
                 "company_id": company.id,
             })
-        return dict(zip(numbers, self.env["res.partner"].create(vals_list)))
+        return dict(zip(numbers, self.env["res.partner"].create(vals_list), strict=True))
 
     def _create_caller_partner(self, number):
         return self._create_caller_partners(self.company_id, [number])[number]
@@ -274,7 +282,7 @@ class CrmCallLogCrm(models.Model):
         line = self.line_id
         return {
             **(defaults or self._lead_defaults(missed_call)),
-            "name": name or _("Missed call from %s", partner.name),
+            "name": name or self.env._("Missed call from %s", partner.name),
             "partner_id": partner.id,
             "phone": number,
             "user_id": line.user_id.id,
@@ -292,20 +300,20 @@ class CrmCallLogCrm(models.Model):
         tz = self.line_id._calendar_tz().zone
         when = format_datetime(self.env, self.call_start, tz=tz, dt_format="medium")
         reason = dict(self._fields["missed_reason"]._description_selection(self.env)).get(self.missed_reason, "")
-        summary = _("Missed call on %(line)s (%(number)s) at %(when)s: %(reason)s",
+        summary = self.env._("Missed call on %(line)s (%(number)s) at %(when)s: %(reason)s",
                     line=self.line_id.name, number=self.line_id.number, when=when, reason=reason.lower())
         if self.after_hours:
-            summary = _("%s, after hours", summary)
+            summary = self.env._("%s, after hours", summary)
         return summary
 
     def _crm_message(self):
         if self.textback_state == "skipped":
             reason = dict(self._fields["textback_skip_reason"]._description_selection(self.env))
-            textback = _("No text-back: %s.", reason.get(self.textback_skip_reason, ""))
+            textback = self.env._("No text-back: %s.", reason.get(self.textback_skip_reason, ""))
         elif self.textback_state == "failed":
-            textback = _("The text-back could not be sent: %s", self.textback_error or "")
+            textback = self.env._("The text-back could not be sent: %s", self.textback_error or "")
         else:
-            textback = _("Text-back sent: “%s”", self.textback_body or "")
+            textback = self.env._("Text-back sent: “%s”", self.textback_body or "")
         return Markup("<p>%s.</p><p>%s</p>") % (self._call_summary(), textback)
 
     def _schedule_call_backs(self, leads, partners):
@@ -329,7 +337,7 @@ class CrmCallLogCrm(models.Model):
             # What lead.activity_schedule() creates, for many leads with their own summaries.
             vals_list.append({
                 "activity_type_id": call_type.id,
-                "summary": _("Call back %s now: leads called within 5 minutes convert best", partner.name),
+                "summary": self.env._("Call back %s now: leads called within 5 minutes convert best", partner.name),
                 "automated": True,
                 "note": call_type.default_note,
                 "date_deadline": fields.Date.context_today(lead.with_user(user)),
@@ -349,7 +357,7 @@ class CrmCallLogCrm(models.Model):
                 user._bus_send("simple_notification", {
                     "type": "warning",
                     "sticky": True,
-                    "title": _("Missed call: call back within 5 minutes"),
-                    "message": _("%(caller)s called %(line)s. Lead: %(lead)s",
+                    "title": self.env._("Missed call: call back within 5 minutes"),
+                    "message": self.env._("%(caller)s called %(line)s. Lead: %(lead)s",
                                  caller=partner.name, line=log.line_id.name, lead=lead.name),
                 })

@@ -8,6 +8,7 @@ from odoo.sql_db import Cursor
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..models.crm_call_log_crm import CRM_BATCH_SIZE
 from .common import CALLER, WEDNESDAY_10AM_NY, MissedCallCommon
 
 
@@ -209,6 +210,6 @@ class TestMissedCallCrm(MissedCallCommon):
                      for statement in statements)
             return Counter(kind.group(0) for kind in kinds if kind)
 
-        few, many = statements_to_sync(2, 1000), statements_to_sync(20, 2000)
+        few, many = statements_to_sync(2, 1000), statements_to_sync(CRM_BATCH_SIZE, 2000)
         self.assertTrue(few)
-        self.assertEqual(many, few, "the same statements for 20 calls as for 2: none per call")
+        self.assertEqual(many, few, f"the same statements for {CRM_BATCH_SIZE} calls as for 2: none per call")
