@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytz
 from babel.dates import format_date, format_time
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import babel_locale_parse
 
@@ -33,7 +33,7 @@ class CrmPhoneLine(models.Model):
         required=True, copy=False,
         help="The Twilio number your customers call, in international format (+14155550100).")
     forward_to = fields.Char(
-        "Forward To", required=True,
+        required=True,
         help="The phone that rings when somebody calls the line, in international format.")
     ring_timeout = fields.Integer(
         "Ring Timeout (s)", default=20, required=True,
@@ -61,7 +61,6 @@ class CrmPhoneLine(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company)
     call_screening = fields.Boolean(
-        "Call Screening",
         help="The answered phone first hears 'press 1 to take this call'. When nobody presses 1 "
              "(the phone's own voicemail answered), the call counts as missed and the caller gets "
              "the text-back. Without it, a call your voicemail answers looks answered.")
@@ -74,7 +73,8 @@ class CrmPhoneLine(models.Model):
                              "with {{ object.line_id.booking_url }}.")
     missed_call_message = fields.Char(
         "Message to the Caller", translate=True,
-        default=lambda self: _("Sorry we missed your call. We will text you now and call you back soon. Goodbye."),
+        default=lambda self: self.env._(
+            "Sorry we missed your call. We will text you now and call you back soon. Goodbye."),
         help="Spoken to the caller when nobody answers, before the call ends.")
     twilio_number_sid = fields.Char(
         "Twilio Number SID", copy=False, help="PN…: set when the number was connected from Odoo.")
@@ -94,6 +94,10 @@ class CrmPhoneLine(models.Model):
     last_call_at = fields.Datetime("Last Call Received", compute="_compute_last_call")
     last_call_result = fields.Char("Its Result", compute="_compute_last_call")
     a2p_warning = fields.Char(compute="_compute_a2p_warning")
+    twilio_sandbox = fields.Boolean(
+        compute="_compute_twilio_sandbox",
+        help="Requests to the Twilio API go to a sandbox (system parameter "
+             "crm_missed_call_textback.twilio_api_base_url), not to Twilio.")
 
     _sql_constraints = [
         ("number_company_uniq", "unique(number, company_id)",
@@ -103,7 +107,8 @@ class CrmPhoneLine(models.Model):
     @api.depends("company_id")
     def _compute_calendar_id(self):
         for line in self:
-            if not line.calendar_id or line.calendar_id.company_id not in (line.company_id, self.env["resource.calendar"]):
+            shared = self.env["resource.calendar"]
+            if not line.calendar_id or line.calendar_id.company_id not in (line.company_id, shared):
                 line.calendar_id = line.company_id.resource_calendar_id
 
     def _compute_call_counts(self):
@@ -126,21 +131,25 @@ class CrmPhoneLine(models.Model):
                 continue
             status = dict(log._fields["status"]._description_selection(self.env))[log.status]
             textback = dict(log._fields["textback_state"]._description_selection(self.env))[log.textback_state]
-            line.last_call_result = _("%(status)s, text-back: %(textback)s", status=status, textback=textback) \
-                if log.status == "missed" else status
+            line.last_call_result = self.env._(
+                "%(status)s, text-back: %(textback)s", status=status, textback=textback,
+            ) if log.status == "missed" else status
+
+    def _compute_twilio_sandbox(self):
+        self.twilio_sandbox = bool(self.env["res.company"]._twilio_sandbox_url())
 
     @api.depends("number", "messaging_service_sid")
     def _compute_a2p_warning(self):
         for line in self:
             us_number = (line.number or "").startswith("+1")
-            line.a2p_warning = us_number and not line.messaging_service_sid and _(
+            line.a2p_warning = us_number and not line.messaging_service_sid and self.env._(
                 "US carriers block texts from numbers not registered for A2P 10DLC (Twilio error 30034). "
                 "Register a campaign in the Twilio Console and set its Messaging Service SID here.")
 
     def _compute_webhook_urls(self):
         for line in self:
             base_url = line.get_base_url()
-            line.webhook_url_warning = not base_url.startswith("https://") and _(
+            line.webhook_url_warning = not base_url.startswith("https://") and self.env._(
                 "Twilio must reach this Odoo at a public https address; web.base.url is %s. "
                 "Set it (and web.base.url.freeze) in the system parameters.", base_url)
             line.voice_webhook_url = f"{base_url}/missed_call/twilio/voice"
@@ -151,7 +160,7 @@ class CrmPhoneLine(models.Model):
     def _check_ring_timeout(self):
         for line in self:
             if not MIN_RING_TIMEOUT <= line.ring_timeout <= MAX_RING_TIMEOUT:
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The ring timeout of %(line)s must be between %(min)s and %(max)s seconds.",
                     line=line.name, min=MIN_RING_TIMEOUT, max=MAX_RING_TIMEOUT))
 
@@ -159,15 +168,16 @@ class CrmPhoneLine(models.Model):
     def _check_twilio_sids(self):
         for line in self:
             if line.messaging_service_sid and not re.match(r"^MG[0-9a-fA-F]{32}$", line.messaging_service_sid):
-                raise ValidationError(_("A Messaging Service SID is 'MG' followed by 32 hexadecimal characters."))
+                raise ValidationError(self.env._(
+                    "A Messaging Service SID is 'MG' followed by 32 hexadecimal characters."))
             if line.twilio_number_sid and not re.match(r"^PN[0-9a-fA-F]{32}$", line.twilio_number_sid):
-                raise ValidationError(_("A phone number SID is 'PN' followed by 32 hexadecimal characters."))
+                raise ValidationError(self.env._("A phone number SID is 'PN' followed by 32 hexadecimal characters."))
 
     @api.constrains("textback_cooldown_hours")
     def _check_textback_cooldown_hours(self):
         for line in self:
             if line.textback_cooldown_hours < 0:
-                raise ValidationError(_("The cool-down of %s cannot be negative.", line.name))
+                raise ValidationError(self.env._("The cool-down of %s cannot be negative.", line.name))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -187,13 +197,13 @@ class CrmPhoneLine(models.Model):
     def _normalize_numbers(self, vals, company):
         """Store ``number`` and ``forward_to`` in E.164, or refuse them with a clear message."""
         country = (company or self.env.company).country_id
-        labels = {"number": _("Twilio number"), "forward_to": _("Forward To")}
+        labels = {"number": self.env._("Twilio number"), "forward_to": self.env._("Forward To")}
         for fname, label in labels.items():
             if not vals.get(fname):
                 continue
             e164 = self.browse()._phone_format(number=vals[fname], country=country, force_format="E164")
             if not e164:
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "%(label)s '%(number)s' is not a valid phone number. Enter it in international "
                     "format, for example +14155550100.", label=label, number=vals[fname]))
             vals[fname] = e164
@@ -241,18 +251,18 @@ class CrmPhoneLine(models.Model):
         self.ensure_one()
         opening = self._next_opening(when)
         if not opening:
-            return _("as soon as we are back")
+            return self.env._("as soon as we are back")
         locale = babel_locale_parse(lang or self.env.lang or "en_US")
         # Narrow and non-breaking spaces are not GSM-7: they would make the text UCS-2.
         at_time = format_time(opening, format="short", locale=locale).replace("\u202f", " ").replace("\xa0", " ")
         days = (opening.date() - pytz.utc.localize(when).astimezone(opening.tzinfo).date()).days
         if days == 0:
-            return _("today at %s", at_time)
+            return self.env._("today at %s", at_time)
         if days == 1:
-            return _("tomorrow at %s", at_time)
+            return self.env._("tomorrow at %s", at_time)
         if days < 7:
-            return _("%(day)s at %(time)s", day=format_date(opening, "EEEE", locale=locale), time=at_time)
-        return _("%(day)s at %(time)s", day=format_date(opening, "MMM d", locale=locale), time=at_time)
+            return self.env._("%(day)s at %(time)s", day=format_date(opening, "EEEE", locale=locale), time=at_time)
+        return self.env._("%(day)s at %(time)s", day=format_date(opening, "MMM d", locale=locale), time=at_time)
 
     # ------------------------------------------------------------
     # Actions
@@ -264,7 +274,7 @@ class CrmPhoneLine(models.Model):
         if connected and not self.env.context.get("crm_phone_line_archive_confirmed"):
             wizard = self.env["crm.phone.line.archive"].create({"line_ids": [fields.Command.set(self.ids)]})
             return {"type": "ir.actions.act_window", "res_model": wizard._name, "res_id": wizard.id,
-                    "view_mode": "form", "target": "new", "name": _("Archive Phone Line")}
+                    "view_mode": "form", "target": "new", "name": self.env._("Archive Phone Line")}
         return super().action_archive()
 
     def _twilio_client(self):
@@ -277,9 +287,9 @@ class CrmPhoneLine(models.Model):
             try:
                 twilio_api.configure_number(line._twilio_client(), line.twilio_number_sid, line.get_base_url())
             except twilio_api.TwilioSendError as error:
-                raise UserError(_("Twilio refused to configure %(number)s: %(error)s",
+                raise UserError(self.env._("Twilio refused to configure %(number)s: %(error)s",
                                   number=line.number, error=error)) from error
-        return self._notify(_("Twilio now sends the calls and texts of these numbers to Odoo."))
+        return self._notify(self.env._("Twilio now sends the calls and texts of these numbers to Odoo."))
 
     def action_disconnect_webhooks(self):
         """Stop Twilio from sending the number's calls and texts to Odoo."""
@@ -287,14 +297,26 @@ class CrmPhoneLine(models.Model):
             try:
                 twilio_api.clear_number(line._twilio_client(), line.twilio_number_sid)
             except twilio_api.TwilioSendError as error:
-                raise UserError(_("Twilio refused to disconnect %(number)s: %(error)s",
+                raise UserError(self.env._("Twilio refused to disconnect %(number)s: %(error)s",
                                   number=line.number, error=error)) from error
-        return self._notify(_("Twilio no longer sends these numbers' calls and texts to Odoo."))
+        return self._notify(self.env._("Twilio no longer sends these numbers' calls and texts to Odoo."))
 
     def _check_connectable(self):
         if not self.twilio_number_sid:
-            raise UserError(_("%s was not connected from Odoo: use Connect a Phone Number, or set the "
+            raise UserError(self.env._("%s was not connected from Odoo: use Connect a Phone Number, or set the "
                               "webhook URLs in the Twilio Console.", self.name))
+
+    def action_simulate_missed_call(self):
+        """Open the simulation of a missed call on this line (sandbox only)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Simulate a Missed Call"),
+            "res_model": "crm.missed.call.simulation",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_line_id": self.id},
+        }
 
     def action_send_test_text(self):
         """Text the line's own phone (Forward To) through the same path as a text-back."""
@@ -302,14 +324,14 @@ class CrmPhoneLine(models.Model):
         try:
             twilio_api.send_message(
                 self._twilio_client(), to=self.forward_to, from_=self.number,
-                body=_("Test from Odoo: %(line)s can send text-backs.", line=self.name),
+                body=self.env._("Test from Odoo: %(line)s can send text-backs.", line=self.name),
                 status_callback=f"{self.get_base_url()}/missed_call/twilio/message_status",
                 messaging_service_sid=self.messaging_service_sid or None)
         except twilio_api.TwilioSendError as error:
-            raise UserError(_("The test text could not be sent: %s",
+            raise UserError(self.env._("The test text could not be sent: %s",
                               self.env["crm.sms.unreachable"]._describe_error(error.code) if error.code
                               else error)) from error
-        return self._notify(_("Test text sent to %s.", self.forward_to))
+        return self._notify(self.env._("Test text sent to %s.", self.forward_to))
 
     def _notify(self, message):
         return {"type": "ir.actions.client", "tag": "display_notification",

@@ -1,6 +1,6 @@
 import re
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import twilio_api
@@ -17,7 +17,7 @@ class ResCompany(models.Model):
         help="Starts with AC: Twilio Console, Account Info. Webhooks are accepted only "
              "for the company whose Account SID they carry.")
     twilio_auth_token = fields.Char(
-        "Twilio Auth Token", copy=False, groups="base.group_system",
+        copy=False, groups="base.group_system",
         help="Signs every webhook Twilio sends and authenticates the text-backs.")
 
     missed_call_landline_lookup = fields.Boolean(
@@ -29,7 +29,7 @@ class ResCompany(models.Model):
     def _check_twilio_account_sid(self):
         for company in self:
             if company.twilio_account_sid and not ACCOUNT_SID_RE.match(company.twilio_account_sid):
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The Twilio Account SID of %(company)s must be 'AC' followed by 32 hexadecimal "
                     "characters (Twilio Console, Account Info).", company=company.name))
 
@@ -46,8 +46,13 @@ class ResCompany(models.Model):
         company = self.sudo()
         if not company.twilio_account_sid or not company.twilio_auth_token:
             raise twilio_api.TwilioSendError(
-                _("Twilio is not configured for %s: set the Account SID and Auth Token in CRM settings.",
+                self.env._("Twilio is not configured for %s: set the Account SID and Auth Token in CRM settings.",
                   company.name),
                 transient=False)
-        base_url = self.env["ir.config_parameter"].sudo().get_param(API_BASE_URL_PARAM) or None
-        return twilio_api.get_client(company.twilio_account_sid, company.twilio_auth_token, base_url)
+        return twilio_api.get_client(
+            company.twilio_account_sid, company.twilio_auth_token, self._twilio_sandbox_url() or None)
+
+    @api.model
+    def _twilio_sandbox_url(self):
+        """Where Twilio API requests go instead of Twilio (a sandbox, the tests' stand-in), if set."""
+        return self.env["ir.config_parameter"].sudo().get_param(API_BASE_URL_PARAM) or False

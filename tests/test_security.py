@@ -76,7 +76,8 @@ class TestAccess(MissedCallCommon):
         public = self.env.ref("base.public_user")
         for user in (self.portal, public):
             for model in ("crm.call.log", "crm.phone.line", "crm.textback.template", "crm.caller",
-                          "crm.textback.cooldown", "crm.sms.unreachable", "crm.phone.lookup", "crm.textback.early.status"):
+                          "crm.textback.cooldown", "crm.sms.unreachable", "crm.phone.lookup",
+                          "crm.textback.early.status", "crm.missed.call.simulation"):
                 with self.subTest(user=user.login, model=model), self.assertRaises(AccessError):
                     self.env[model].with_user(user).search([])
 
@@ -115,6 +116,6 @@ class TestViews(MissedCallCommon):
 
     def test_lead_smart_button_opens_its_calls(self):
         self.miss(self.new_call(5))
-        lead = self.env["crm.call.log"].search([("call_sid", "=", "CA%032x" % 5)]).lead_id
+        lead = self.env["crm.call.log"].search([("call_sid", "=", f"CA{5:032x}")]).lead_id
         action = lead.action_view_call_logs()
         self.assertEqual(self.env["crm.call.log"].search(action["domain"]).lead_id, lead)
