@@ -3,13 +3,9 @@
     "version": "18.0.1.0.0",
     "summary": "Text callers back within seconds when a call to your Twilio number goes unanswered, "
                "log every call and turn missed calls into CRM leads",
-    "description": """
-When a call to your Twilio number goes unanswered, the caller gets a text within
-seconds, the call is logged, and the CRM gets the contact, the lead tagged
-"Missed Call" and a call-back activity for the salesperson.
-""",
     "category": "Sales/CRM",
     "author": "crm_missed_call_textback developers",
+    "website": "https://github.com/crm-missed-call-textback/crm_missed_call_textback",
     "license": "LGPL-3",
     "depends": [
         "crm",
@@ -39,6 +35,7 @@ seconds, the call is logged, and the CRM gets the contact, the lead tagged
         "views/digest_digest_views.xml",
         "wizard/crm_phone_line_connect_views.xml",
         "wizard/crm_phone_line_archive_views.xml",
+        "wizard/crm_missed_call_simulation_views.xml",
         "views/crm_missed_call_menus.xml",
     ],
     "demo": [
@@ -48,8 +45,9 @@ seconds, the call is logged, and the CRM gets the contact, the lead tagged
         "web.assets_backend": [
             "crm_missed_call_textback/static/src/dashboard/*",
         ],
+        "web.assets_tests": [
+            "crm_missed_call_textback/static/tests/tours/*",
+        ],
     },
     "images": ["static/description/icon.png"],
-    "installable": True,
-    "application": False,
 }

@@ -3,7 +3,6 @@ the company of the Account SID and the request's signature, then hands over to
 a model method. Any failure before the signature is checked gets the same 403."""
 import logging
 import re
-
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
@@ -72,7 +71,7 @@ class TwilioWebhookController(http.Controller):
         return self._twiml(twiml.dial(
             line.forward_to, line.ring_timeout, f"{base_url}/missed_call/twilio/dial_status", screen_url))
 
-    def _screen(self, CallLog, companies, params):
+    def _screen(self, CallLog, companies, _params):
         parent_sid = self._screened_call_sid()
         log = CallLog._twilio_screened_call(companies, parent_sid) if parent_sid else CallLog
         if not log:

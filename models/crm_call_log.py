@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytz
 from psycopg2 import errors as pg_errors
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..tools import twilio_api
 
@@ -128,7 +128,7 @@ class CrmCallLog(models.Model):
     _rec_name = "from_number"
 
     call_sid = fields.Char("Call SID", required=True, readonly=True, copy=False)
-    line_id = fields.Many2one("crm.phone.line", "Line", required=True, index=True, ondelete="restrict")
+    line_id = fields.Many2one("crm.phone.line", required=True, index=True, ondelete="restrict")
     company_id = fields.Many2one(
         "res.company", related="line_id.company_id", store=True, index=True, precompute=True)
     user_id = fields.Many2one(
@@ -155,7 +155,7 @@ class CrmCallLog(models.Model):
                            "attempt asks Twilio whether the text exists before sending it again.")
     next_opening_text = fields.Char(help="When the business opens again, in words, for after-hours texts.")
     partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
-    lead_id = fields.Many2one("crm.lead", "Lead", index="btree_not_null", ondelete="set null")
+    lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null")
     routed_by_dial = fields.Boolean(
         help="The call rang through this add-on's <Dial>: its outcome comes from the dial status, "
              "since the call itself always ends 'completed'.")
@@ -199,7 +199,7 @@ class CrmCallLog(models.Model):
             name = (log.partner_id.name or "").strip()
             # A contact created from a call is named after its number until somebody renames it.
             if not name or sum(char.isdigit() for char in name) >= 5:
-                log.caller_first_name = _("there")
+                log.caller_first_name = self.env._("there")
             else:
                 log.caller_first_name = name.split()[0]
 
@@ -231,8 +231,9 @@ class CrmCallLog(models.Model):
 
     def _compute_display_name(self):
         for log in self:
-            log.display_name = _("%(number)s on %(line)s", number=log.from_number or _("Unknown caller"),
-                                 line=log.line_id.name or "")
+            log.display_name = self.env._(
+                "%(number)s on %(line)s",
+                number=log.from_number or self.env._("Unknown caller"), line=log.line_id.name or "")
 
     # ------------------------------------------------------------
     # Twilio webhooks (called by the controller, as superuser, for the
@@ -301,8 +302,9 @@ class CrmCallLog(models.Model):
     def _screening_prompt(self):
         """What the answered phone hears when the line screens calls."""
         number = self._caller_e164()
-        caller = " ".join(number) if number else _("an unknown number")
-        return _("Call from %(caller)s on %(line)s. Press 1 to take it.", caller=caller, line=self.line_id.name)
+        caller = " ".join(number) if number else self.env._("an unknown number")
+        return self.env._("Call from %(caller)s on %(line)s. Press 1 to take it.",
+                          caller=caller, line=self.line_id.name)
 
     @api.model
     def _twilio_screened_call(self, companies, call_sid):
@@ -431,8 +433,10 @@ class CrmCallLog(models.Model):
         ])
 
     def _commit(self, auto_commit):
+        """Commit when the caller asked to (webhooks, crons): the log is saved before Twilio
+        is called, and each text's outcome survives a failure of the next one."""
         if auto_commit:
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     # ------------------------------------------------------------
     # Text-back
@@ -531,7 +535,8 @@ class CrmCallLog(models.Model):
             next_try = fields.Datetime.now() + timedelta(seconds=delay)
             self.write({
                 "textback_attempts": attempts,
-                "textback_error": _("%(error)s (attempt %(attempt)s, trying again)", error=error, attempt=attempts),
+                "textback_error": self.env._(
+                    "%(error)s (attempt %(attempt)s, trying again)", error=error, attempt=attempts),
                 "textback_next_try": next_try,
                 # Once an attempt may have reached Twilio, every later one asks first.
                 "textback_ambiguous": self.textback_ambiguous or error.ambiguous,

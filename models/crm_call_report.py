@@ -1,7 +1,7 @@
 import statistics
 from datetime import timedelta
 
-from odoo import _, api, fields, models, tools
+from odoo import api, fields, models, tools
 
 # Above this share of missed calls, the brief advises more phone coverage.
 MISSED_RATE_WARNING = 0.20
@@ -18,7 +18,7 @@ class CrmCallReport(models.Model):
     _rec_name = "call_start"
 
     call_start = fields.Datetime(readonly=True)
-    line_id = fields.Many2one("crm.phone.line", "Line", readonly=True)
+    line_id = fields.Many2one("crm.phone.line", readonly=True)
     user_id = fields.Many2one("res.users", "Salesperson", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     status = fields.Selection([("answered", "Answered"), ("missed", "Missed")], readonly=True)
@@ -36,22 +36,22 @@ class CrmCallReport(models.Model):
     call_weekday = fields.Selection(
         selection=lambda self: self.env["crm.call.log"]._fields["call_weekday"].selection,
         string="Weekday", readonly=True)
-    lead_id = fields.Many2one("crm.lead", "Lead", readonly=True)
+    lead_id = fields.Many2one("crm.lead", readonly=True)
     lead_outcome = fields.Selection([("open", "Open"), ("won", "Won"), ("lost", "Lost")], readonly=True)
 
     call_count = fields.Integer("Calls", readonly=True)
-    missed = fields.Integer("Missed", readonly=True)
+    missed = fields.Integer(readonly=True)
     missed_rate = fields.Float("Missed Rate (%)", aggregator="avg", readonly=True)
     text_sent = fields.Integer("Texts Sent", readonly=True)
     text_delivered = fields.Integer("Texts Delivered", readonly=True)
     delivery_rate = fields.Float("Delivery Rate (%)", aggregator="avg", readonly=True)
-    responded = fields.Integer("Responded", readonly=True)
+    responded = fields.Integer(readonly=True)
     response_rate = fields.Float("Response Rate (%)", aggregator="avg", readonly=True)
-    called_back = fields.Integer("Called Back", readonly=True)
+    called_back = fields.Integer(readonly=True)
     callback_seconds = fields.Float("Seconds to Call Back (avg)", aggregator="avg", readonly=True)
     callback_in_time = fields.Integer("Called Back Within 5 Minutes", readonly=True)
     lead_won = fields.Integer("Leads Won", readonly=True)
-    revenue_won = fields.Float("Revenue Won", readonly=True)
+    revenue_won = fields.Float(readonly=True)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -137,7 +137,7 @@ class CrmCallReport(models.Model):
         previous = self._kpis(now - timedelta(days=2 * days), now - timedelta(days=days))
         warning = None
         if current["missed_rate"] is not None and current["missed_rate"] > MISSED_RATE_WARNING:
-            warning = _(
+            warning = self.env._(
                 "You missed %(rate)s%% of your calls. Above 20%%, consider a receptionist, a virtual "
                 "answering service, or changing who covers the phone (staggered breaks, for example).",
                 rate=round(current["missed_rate"] * 100))

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 # Twilio errors that say a number will never receive a text (landline, not a mobile number).
 UNREACHABLE_ERROR_CODES = frozenset({"30006", "21614"})
@@ -36,10 +36,10 @@ class CrmSmsUnreachable(models.Model):
     @api.model
     def _describe_error(self, code):
         if not code:
-            return _("Not delivered")
+            return self.env._("Not delivered")
         description = TWILIO_ERRORS.get(str(code))
-        return _("Twilio error %(code)s: %(description)s", code=code, description=description) if description \
-            else _("Twilio error %s", code)
+        return self.env._("Twilio error %(code)s: %(description)s", code=code, description=description) if description \
+            else self.env._("Twilio error %s", code)
 
     @api.model
     def _remember(self, number, code):

@@ -29,7 +29,8 @@ class CrmTextbackEarlyStatus(models.Model):
         early = self.search([("message_sid", "in", call_logs.mapped("textback_sid"))])
         for status in early:
             logs = call_logs.filtered(
-                lambda log: log.textback_sid == status.message_sid and log.company_id == status.company_id)
+                lambda log, status=status: log.textback_sid == status.message_sid
+                and log.company_id == status.company_id)
             logs._apply_message_status(status.status, status.error_code)
         early.unlink()
 
@@ -37,7 +38,7 @@ class CrmTextbackEarlyStatus(models.Model):
     def _apply_all(self):
         """Apply what the send path could not see yet (both committed at the same time);
         forget what nobody claimed."""
-        early = self.search([])
+        early = self.search([], limit=1000)
         logs = self.env["crm.call.log"].search([("textback_sid", "in", early.mapped("message_sid"))])
         self._apply(logs)
         self.search([("create_date", "<", fields.Datetime.now() - EARLY_STATUS_TTL)]).unlink()

@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from .crm_call_log import RESPONSE_WINDOW
 
@@ -70,9 +70,11 @@ class CrmTextbackReply(models.Model):
         self.ensure_one()
         blacklist = self.env["phone.blacklist"].sudo()
         if self.keyword == "opt_out":
-            blacklist._add([self.from_number], message=_("Replied %s to %s", self.body.strip(), self.line_id.name))
+            blacklist._add([self.from_number], message=self.env._(
+                "Replied %(word)s to %(line)s", word=self.body.strip(), line=self.line_id.name))
         elif self.keyword == "opt_in":
-            blacklist._remove([self.from_number], message=_("Replied %s to %s", self.body.strip(), self.line_id.name))
+            blacklist._remove([self.from_number], message=self.env._(
+                "Replied %(word)s to %(line)s", word=self.body.strip(), line=self.line_id.name))
         elif not self.keyword:
             self._post_in_crm()
         self._mark_missed_call_responded()
@@ -81,7 +83,7 @@ class CrmTextbackReply(models.Model):
         """What to text back: only HELP gets an answer (Twilio answers STOP and START itself)."""
         if self.keyword != "help":
             return None
-        return _("%(company)s: we missed your call and will call you back. Call us on %(number)s. "
+        return self.env._("%(company)s: we missed your call and will call you back. Call us on %(number)s. "
                  "Reply STOP to stop texts.", company=self.company_id.name, number=self.line_id.number)
 
     def _post_in_crm(self):
@@ -94,10 +96,10 @@ class CrmTextbackReply(models.Model):
         if not target:
             partner = call_log._create_caller_partner(self.from_number)
             lead = self.env["crm.lead"].create(call_log._prepare_lead_values(
-                partner, self.from_number, name=_("Text from %s", partner.name), description=self.body,
+                partner, self.from_number, name=self.env._("Text from %s", partner.name), description=self.body,
                 missed_call=False))
             target = lead
-        body = Markup("<p>%s</p><p>%s</p>") % (_("Text received on %s:", self.line_id.name), self.body)
+        body = Markup("<p>%s</p><p>%s</p>") % (self.env._("Text received on %s:", self.line_id.name), self.body)
         target.message_post(body=body, author_id=partner.id or None, message_type="comment",
                             subtype_xmlid="mail.mt_comment")
         self.write({"lead_id": lead.id, "partner_id": (partner or lead.partner_id).id})

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.sms_segments import sms_size
@@ -69,14 +69,14 @@ class CrmTextbackTemplate(models.Model):
         try:
             return self._render_template_inline_template(self.body, "crm.call.log", list(sample._ids))[sample.id]
         except UserError as error:
-            return _("This template cannot be rendered: %s", error)
+            return self.env._("This template cannot be rendered: %s", error)
 
     def _preview_call_log(self):
         company = self.company_id or self.env.company
         line = self.env["crm.phone.line"].search([("company_id", "=", company.id)], limit=1)
         if not line:
             line = self.env["crm.phone.line"].new({
-                "name": _("Main line"),
+                "name": self.env._("Main line"),
                 "company_id": company.id,
                 "user_id": self.env.user.id,
                 "booking_url": SAMPLE_BOOKING_URL,
@@ -89,7 +89,7 @@ class CrmTextbackTemplate(models.Model):
             "partner_id": partner.id,
             "from_number": SAMPLE_CALLER_NUMBER,
             "after_hours": self.kind == "after_hours",
-            "next_opening_text": _("tomorrow at 8:00 AM"),
+            "next_opening_text": self.env._("tomorrow at 8:00 AM"),
         })
 
     def _render_for_call(self, call_log):

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import AccessError
 
 
@@ -16,7 +16,7 @@ class DigestDigest(models.Model):
 
     def _compute_missed_call_kpis(self):
         if not self.env.user.has_group("sales_team.group_sale_salesman"):
-            raise AccessError(_("Do not have access, skip this data for user's digest email"))
+            raise AccessError(self.env._("Do not have access, skip this data for user's digest email"))
         start, end, companies = self._get_kpi_compute_parameters()
         kpis = self.env["crm.call.report"]._kpis(
             fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(end),

@@ -29,11 +29,11 @@ FRIDAY_6PM_NY = datetime(2026, 11, 27, 23, 0)
 
 
 def call_sid(n):
-    return "CA%032x" % n
+    return f"CA{n:032x}"
 
 
 def message_sid(n):
-    return "SM%032x" % n
+    return f"SM{n:032x}"
 
 
 def twilio_signature(auth_token, url, params):
@@ -65,7 +65,7 @@ class TwilioSendRecorder:
             raise outcome
         return message_sid(len(self.sent)), outcome
 
-    def find_sent_message(self, client, *, to, from_, body, sent_after):
+    def find_sent_message(self, _client, *, to, from_, body, sent_after):
         self.lookups.append({"to": to, "from": from_, "body": body, "sent_after": sent_after})
         if isinstance(self.existing, Exception):
             raise self.existing

@@ -10,8 +10,15 @@ from ..models.crm_call_log import TwilioReplayExpired
 from ..tools import twilio_api
 from ..tools.twilio_api import TwilioSendError
 from .common import (
-    CALLER, FRIDAY_6PM_NY, LINE_NUMBER, TUESDAY_10PM_NY, WEDNESDAY_10AM_NY, WEDNESDAY_12_30PM_NY,
-    MissedCallCommon, TwilioSendRecorder, message_sid,
+    CALLER,
+    FRIDAY_6PM_NY,
+    LINE_NUMBER,
+    TUESDAY_10PM_NY,
+    WEDNESDAY_10AM_NY,
+    WEDNESDAY_12_30PM_NY,
+    MissedCallCommon,
+    TwilioSendRecorder,
+    message_sid,
 )
 
 

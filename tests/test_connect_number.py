@@ -29,7 +29,7 @@ class TestConnectNumber(MissedCallCommon):
     @staticmethod
     def form_of(call):
         data = call.kwargs.get("data") or (call.args[4] if len(call.args) > 4 else {})
-        return {key: value for key, value in (data or {}).items()}
+        return dict(data or {})
 
     def test_valid_credentials_show_the_account_and_its_numbers(self):
         wizard = self.Wizard.create({})

@@ -9,8 +9,16 @@ from odoo.tests import HttpCase, tagged
 
 from ..tools import twilio_api
 from .common import (
-    ACCOUNT_SID, AUTH_TOKEN, CALLER, FORWARD_TO, LINE_NUMBER, OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN,
-    call_sid, twilio_signature, twilio_stand_in_url,
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    CALLER,
+    FORWARD_TO,
+    LINE_NUMBER,
+    OTHER_ACCOUNT_SID,
+    OTHER_AUTH_TOKEN,
+    call_sid,
+    twilio_signature,
+    twilio_stand_in_url,
 )
 
 PRISM_MESSAGE_SID = "SM" + "a" * 32  # Prism answers every Messages request with the spec's example

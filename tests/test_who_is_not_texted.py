@@ -106,7 +106,7 @@ class TestLandlineLookup(MissedCallCommon):
     def lookup(self, answers):
         calls = []
 
-        def fake(client, number):
+        def fake(_client, number):
             calls.append(number)
             answer = answers.pop(0)
             if isinstance(answer, Exception):

@@ -1,3 +1,1 @@
-from . import sms_segments
-from . import twilio_api
-from . import twiml
+from . import sms_segments, twilio_api, twiml

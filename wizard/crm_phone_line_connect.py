@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import twilio_api
@@ -28,7 +28,7 @@ class CrmPhoneLineConnect(models.TransientModel):
     contains = fields.Char("Digits", help="Digits the number should contain, e.g. 2020")
     confirm_purchase = fields.Boolean(
         "I understand that Twilio bills this number every month")
-    name = fields.Char("Line Name", default=lambda self: _("Main line"))
+    name = fields.Char("Line Name", default=lambda self: self.env._("Main line"))
     forward_to = fields.Char("Ring This Phone", help="Your mobile or desk phone, e.g. +14155550199")
     user_id = fields.Many2one("res.users", "Salesperson", default=lambda self: self.env.user)
     base_url_warning = fields.Char(compute="_compute_base_url_warning")
@@ -38,8 +38,8 @@ class CrmPhoneLineConnect(models.TransientModel):
     def _compute_a2p_warning(self):
         for wizard in self:
             kind = "owned" if wizard.mode == "existing" else "available"
-            chosen = wizard.number_ids.filtered(lambda number: number.kind == kind and number.selected)
-            wizard.a2p_warning = any(number.phone_number.startswith("+1") for number in chosen) and _(
+            chosen = wizard.number_ids.filtered(lambda number, kind=kind: number.kind == kind and number.selected)
+            wizard.a2p_warning = any(number.phone_number.startswith("+1") for number in chosen) and self.env._(
                 "This is a US number: carriers block texts from numbers without an A2P 10DLC registration "
                 "(Twilio error 30034). Register a campaign in the Twilio Console, then set its Messaging "
                 "Service SID on the line.")
@@ -48,7 +48,7 @@ class CrmPhoneLineConnect(models.TransientModel):
     def _compute_base_url_warning(self):
         base_url = self.env["crm.phone.line"].get_base_url()
         for wizard in self:
-            wizard.base_url_warning = not base_url.startswith("https://") and _(
+            wizard.base_url_warning = not base_url.startswith("https://") and self.env._(
                 "Twilio must reach this Odoo at a public https address; web.base.url is %s.", base_url)
 
     @api.model
@@ -75,24 +75,24 @@ class CrmPhoneLineConnect(models.TransientModel):
     @api.model
     def _explain(self, error, company=None):
         if error.status in (401, 403):
-            return _("Twilio refused the Account SID and Auth Token of %s: copy them again from the "
+            return self.env._("Twilio refused the Account SID and Auth Token of %s: copy them again from the "
                      "Twilio Console (Account Info) into CRM settings.", (company or self.company_id).name)
         if error.status is None and not error.transient:  # no credentials at all
             return str(error)
         if error.status == 404:
-            return _("Twilio does not know this account: check the Account SID in CRM settings.")
-        return _("Twilio could not be reached: %s", error)
+            return self.env._("Twilio does not know this account: check the Account SID in CRM settings.")
+        return self.env._("Twilio could not be reached: %s", error)
 
     def _reopen(self):
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-                "view_mode": "form", "target": "new", "name": _("Connect a Phone Number")}
+                "view_mode": "form", "target": "new", "name": self.env._("Connect a Phone Number")}
 
     def action_search(self):
         self.ensure_one()
         if not self.country_id:
-            raise UserError(_("Choose the country of the number."))
+            raise UserError(self.env._("Choose the country of the number."))
         if self.area_code and not self.area_code.strip().isdigit():
-            raise UserError(_("The area code is digits only, e.g. 415."))
+            raise UserError(self.env._("The area code is digits only, e.g. 415."))
         try:
             found = twilio_api.search_available_numbers(
                 self._client(), self.country_id.code, self.area_code and self.area_code.strip(),
@@ -113,16 +113,16 @@ class CrmPhoneLineConnect(models.TransientModel):
         if self.credentials_error:
             raise UserError(self.credentials_error)
         if self.mode == "port":
-            raise UserError(_("Porting is done with Twilio: see the steps above, then come back to connect "
+            raise UserError(self.env._("Porting is done with Twilio: see the steps above, then come back to connect "
                               "the number once it is in your Twilio account."))
         kind = "owned" if self.mode == "existing" else "available"
         chosen = self.number_ids.filtered(lambda number: number.kind == kind and number.selected)
         if len(chosen) != 1:
-            raise UserError(_("Select exactly one number."))
+            raise UserError(self.env._("Select exactly one number."))
         if not self.forward_to:
-            raise UserError(_("Enter the phone the line should ring."))
+            raise UserError(self.env._("Enter the phone the line should ring."))
         if self.mode == "buy" and not self.confirm_purchase:
-            raise UserError(_("Buying a number costs money every month: tick the confirmation first."))
+            raise UserError(self.env._("Buying a number costs money every month: tick the confirmation first."))
         base_url = self.env["crm.phone.line"].get_base_url()
         client = self._client()
         try:
@@ -131,7 +131,7 @@ class CrmPhoneLineConnect(models.TransientModel):
             else:
                 number_sid = twilio_api.configure_number(client, chosen.sid, base_url)
         except twilio_api.TwilioSendError as error:
-            raise UserError(_("Twilio refused: %s", error)) from error
+            raise UserError(self.env._("Twilio refused: %s", error)) from error
         line = self.env["crm.phone.line"].create({
             "name": self.name or chosen.phone_number,
             "number": chosen.phone_number,
