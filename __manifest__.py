@@ -49,5 +49,10 @@
             "crm_missed_call_textback/static/tests/tours/*",
         ],
     },
-    "images": ["static/description/icon.png"],
+    "images": [
+        "static/description/screenshots/call-log.png",
+        "static/description/screenshots/lead-with-text-back.png",
+        "static/description/screenshots/dashboard.png",
+        "static/description/screenshots/template-editor.png",
+    ],
 }

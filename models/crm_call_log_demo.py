@@ -30,7 +30,6 @@ class CrmCallLogDemo(models.Model):
         now = fields.Datetime.now()
         stages = self.env["crm.stage"].search([], limit=20)
         hours, weights = zip(*HOURLY_WEIGHTS.items(), strict=True)
-        templates = line.template_id | line.after_hours_template_id
         for _n in range(count):
             day = (now - timedelta(days=rng.randrange(days))).date()
             if day.weekday() >= 5 and rng.random() < 0.7:
@@ -52,16 +51,19 @@ class CrmCallLogDemo(models.Model):
             if not missed:
                 continue
             state = rng.choices(["delivered", "sent", "undelivered"], [88, 7, 5])[0]
-            template = templates[rng.randrange(len(templates))] if templates else templates
+            # The template and its merge fields as the text-back path chooses and fills them.
+            after_hours = not line._is_open_at(start)
+            template = (line.after_hours_template_id if after_hours else line.template_id) or line.template_id
             log.write({
                 "missed_reason": rng.choices(["no-answer", "busy", "canceled"], [75, 10, 15])[0],
-                "after_hours": not line._is_open_at(start),
+                "after_hours": after_hours,
+                "next_opening_text": after_hours and line._next_opening_in_words(start),
                 "textback_state": state,
                 "textback_sid": f"SM{rng.getrandbits(128):032x}",
                 "textback_template_id": template.id,
-                "textback_body": template._render_for_call(log) if template else False,
                 "responded": rng.random() < 0.4,
             })
+            log.textback_body = template._render_for_call(log) if template else False
             log._crm_sync()
             if rng.random() < 0.65:
                 seconds = rng.choice([90, 180, 240, 420, 900, 2700, 7200])
