@@ -1,19 +1,18 @@
-from . import (
-    crm_call_log,
-    crm_call_log_crm,
-    crm_call_log_demo,
-    crm_call_report,
-    crm_caller,
-    crm_lead,
-    crm_phone_line,
-    crm_phone_lookup,
-    crm_sms_unreachable,
-    crm_textback_cooldown,
-    crm_textback_early_status,
-    crm_textback_reply,
-    crm_textback_template,
-    digest_digest,
-    mail_activity,
-    res_company,
-    res_config_settings,
-)
+from . import res_company
+from . import res_partner
+from . import res_config_settings
+from . import crm_textback_template
+from . import crm_phone_line
+from . import crm_call_log
+from . import crm_call_log_crm
+from . import crm_call_report
+from . import crm_caller
+from . import crm_phone_lookup
+from . import crm_sms_unreachable
+from . import crm_textback_cooldown
+from . import crm_textback_early_status
+from . import crm_textback_reply
+from . import crm_lead
+from . import mail_activity
+from . import digest_digest
+from . import crm_call_log_demo

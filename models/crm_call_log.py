@@ -134,7 +134,9 @@ class CrmCallLog(models.Model):
     user_id = fields.Many2one(
         "res.users", "Salesperson", compute="_compute_user_id", store=True, precompute=True,
         readonly=False, index=True)
-    from_number = fields.Char("Caller", help="The caller's number as Twilio gave it (E.164 when known).")
+    from_number = fields.Char(
+        "Caller", index=True,  # a caller's earlier calls and replies are found by their number
+        help="The caller's number as Twilio gave it (E.164 when known).")
     to_number = fields.Char("Called Number")
     call_start = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     duration = fields.Integer("Duration (s)", help="Seconds of conversation; 0 for a missed call.")
@@ -389,7 +391,8 @@ class CrmCallLog(models.Model):
                 "status": status,
                 "missed_reason": reason if status == "missed" else False,
                 "duration": duration if status == "answered" else 0,
-                "partner_id": self._find_caller_partner().id,
+                # By the indexed sanitized number only: the CRM cron also matches the digits.
+                "partner_id": self._find_caller_partner(by_digits=False).id,
             })
             if status == "missed":
                 self._textback_prepare()

@@ -170,9 +170,11 @@ class CrmCallLogCrm(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _find_caller_partners(self, company, numbers):
+    def _find_caller_partners(self, company, numbers, by_digits=True):
         """{number: contact} of the active contacts of ``company`` (or shared) with one of
-        ``numbers`` (E.164); the oldest contact when several share a number."""
+        ``numbers`` (E.164); the oldest contact when several share a number. ``by_digits``:
+        also the contacts whose number Odoo could not sanitize, by their digits (a scan of
+        the contacts, done once per batch by the CRM cron, never on the caller's path)."""
         Partner = self.env["res.partner"].with_context(active_test=True)
         found = {}
         if not numbers:
@@ -181,7 +183,7 @@ class CrmCallLogCrm(models.Model):
                 ("phone_sanitized", "in", list(numbers)), ("company_id", "in", [False, company.id])], order="id"):
             found.setdefault(partner.phone_sanitized, partner)
         missing = numbers - found.keys()
-        if not missing:
+        if not missing or not by_digits:
             return found
         # Numbers Odoo could not sanitize (a contact without a country, say): their digits,
         # matched as Odoo's phone search (phone_mobile_search) does, in one query for all.
@@ -207,11 +209,11 @@ class CrmCallLogCrm(models.Model):
                     found.setdefault(number, partner)
         return found
 
-    def _find_caller_partner(self):
+    def _find_caller_partner(self, by_digits=True):
         """The contact of this log's caller, if there is one."""
         self.ensure_one()
         number = self._caller_e164()
-        found = self._find_caller_partners(self.company_id, {number} if number else set())
+        found = self._find_caller_partners(self.company_id, {number} if number else set(), by_digits=by_digits)
         return found.get(number, self.env["res.partner"])
 
     @api.model

@@ -1,17 +1,15 @@
-from . import (
-    test_analytics,
-    test_call_outcome,
-    test_connect_number,
-    test_crm_sync,
-    test_phone_line,
-    test_replies,
-    test_security,
-    test_simulation,
-    test_sms_segments,
-    test_textback_template,
-    test_tour,
-    test_twilio_api,
-    test_webhook_fuzz,
-    test_webhooks,
-    test_who_is_not_texted,
-)
+from . import test_analytics
+from . import test_call_outcome
+from . import test_connect_number
+from . import test_crm_sync
+from . import test_phone_line
+from . import test_replies
+from . import test_security
+from . import test_sms_segments
+from . import test_textback_template
+from . import test_twilio_api
+from . import test_webhook_fuzz
+from . import test_webhooks
+from . import test_who_is_not_texted
+from . import test_simulation
+from . import test_tour

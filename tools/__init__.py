@@ -1,1 +1,3 @@
-from . import sms_segments, twilio_api, twiml
+from . import sms_segments
+from . import twilio_api
+from . import twiml
