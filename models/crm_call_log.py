@@ -578,10 +578,9 @@ class CrmCallLog(models.Model):
             ("textback_next_try", "<=", now),
         ], limit=limit, order="textback_next_try")
         for log in due:
+            # Another process may have sent it since the search: the lock reads it again.
             if not log._try_lock():
                 continue
-            # Another process may have sent it since the search: read it again under the lock.
-            log.invalidate_recordset()
             if log.textback_state != "queued" or log.textback_sid or log.textback_next_try > now:
                 self._commit(auto_commit)
                 continue
@@ -593,9 +592,19 @@ class CrmCallLog(models.Model):
 
     def _try_lock(self):
         """Lock this log's row for the transaction, or return False if another one holds it."""
+        self.ensure_one()
+        return bool(self._lock_free())
+
+    def _lock_free(self):
+        """The logs of ``self`` whose rows this transaction now holds, read again; those
+        another transaction holds are left out (never waited for)."""
+        if not self:
+            return self
         self.env.cr.execute(
-            "SELECT id FROM crm_call_log WHERE id = %s FOR UPDATE SKIP LOCKED", [self.id])
-        return bool(self.env.cr.fetchone())
+            "SELECT id FROM crm_call_log WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED", [tuple(self.ids)])
+        locked_ids = {row[0] for row in self.env.cr.fetchall()}
+        self.invalidate_recordset()
+        return self.filtered(lambda log: log.id in locked_ids)
 
     def _caller_withheld(self):
         number = (self.from_number or "").strip()

@@ -38,16 +38,8 @@ class CrmCallLogCrm(models.Model):
         ], order="call_start, id", limit=limit)
         for batch in split_every(CRM_BATCH_SIZE, pending.ids, self.browse):
             locked = batch._lock_unsynced()
-            if not locked:
-                continue
-            try:
-                with self.env.cr.savepoint():
-                    locked._crm_sync()
-            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                raise
-            except Exception:
-                _logger.warning("CRM update of %s missed calls failed together; updating them one by one",
-                                len(locked), exc_info=True)
+            if locked and not locked._crm_sync_safely():
+                # One call's failure must not hold back the others.
                 for log in locked:
                     log._crm_sync_safely()
             # Release the calls' rows: their status callbacks wait for them.
@@ -58,29 +50,21 @@ class CrmCallLogCrm(models.Model):
     def _lock_unsynced(self):
         """The logs of ``self`` still waiting for their CRM update, locked for the
         transaction; those another transaction holds (a text being sent) are left out."""
-        if not self:
-            return self
-        self.env.cr.execute("""
-            SELECT id FROM crm_call_log
-             WHERE id IN %s AND crm_synced IS NOT TRUE
-             ORDER BY id
-               FOR UPDATE SKIP LOCKED
-        """, [tuple(self.ids)])
-        locked_ids = {row[0] for row in self.env.cr.fetchall()}
-        self.invalidate_recordset()
-        return self.filtered(lambda log: log.id in locked_ids)
+        return self._lock_free().filtered(lambda log: not log.crm_synced)
 
     def _crm_sync_safely(self):
-        """Update the CRM; a failure is logged and left for the cron, never lost. A
-        concurrency error goes up, so that the whole transaction is tried again."""
+        """Update the CRM, all or nothing; return whether it was done. A failure is logged
+        and left for the cron, never lost. A concurrency error goes up, so that the whole
+        transaction is tried again."""
         try:
             with self.env.cr.savepoint():
                 self._crm_sync()
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise
         except Exception:
-            _logger.exception("CRM update of missed calls %s failed; the cron will try again",
-                              ", ".join(self.mapped("call_sid")))
+            _logger.exception("CRM update of missed calls %s failed", ", ".join(self.mapped("call_sid")))
+            return False
+        return True
 
     def _crm_sync(self):
         """Contact, lead, timeline and call-back activity of these missed calls."""
@@ -122,11 +106,13 @@ class CrmCallLogCrm(models.Model):
             if keys[log] not in leads:
                 first_of_key.setdefault(keys[log], log)
         if first_of_key:
+            defaults = self._lead_defaults()  # shared by the new leads, read once
             new_leads = self.env["crm.lead"].with_context(
                 mail_create_nolog=True, mail_create_nosubscribe=True,
                 # The salesperson hears of it from the call-back activity and a notification.
                 mail_auto_subscribe_no_notify=True,
-            ).create(self._prepare_leads_values(first_of_key.values(), partners, numbers))
+            ).create([log._prepare_lead_values(partners[log], numbers[log], defaults=defaults)
+                      for log in first_of_key.values()])
             leads.update(zip(first_of_key, new_leads, strict=True))
         for log in logs:
             lead = leads[keys[log]]
@@ -146,13 +132,6 @@ class CrmCallLogCrm(models.Model):
         logs._schedule_call_backs({log: leads[keys[log]] for log in logs}, partners)
         for (partner, lead), group in logs.grouped(lambda log: (partners[log], leads[keys[log]])).items():
             group.write({"partner_id": partner.id, "lead_id": lead.id, "crm_synced": True})
-
-    @api.model
-    def _prepare_leads_values(self, logs, partners, numbers):
-        """Values of the new leads of ``logs`` ({log: contact}, {log: number}), with the
-        values they share read once, not once per lead."""
-        defaults = self._lead_defaults()
-        return [log._prepare_lead_values(partners[log], numbers[log], defaults=defaults) for log in logs]
 
     @api.model
     def _log_notes(self, notes):

@@ -323,7 +323,6 @@ def run_rate(odoo, twilio, watcher, cpu, rate, duration, rng, existing, numbers,
     while twilio.pending_callbacks and time.time() < deadline:
         time.sleep(0.25)
     callbacks = twilio.callbacks[first_callback:]
-    by_endpoint_extra = [latency for _started, latency, _code, _to in callbacks]
     failed_callbacks = {to for _started, _latency, code, to in callbacks if code != 200}
     texts = twilio.texts[first_text:]
     arrivals = defaultdict(list)
@@ -336,7 +335,7 @@ def run_rate(odoo, twilio, watcher, cpu, rate, duration, rng, existing, numbers,
     for endpoint, latency, status, _sent_at, _sid, _number in results:
         by_endpoint[endpoint].append(latency)
         errors += status != 200
-    by_endpoint["message_status"] = by_endpoint_extra
+    by_endpoint["message_status"] = [latency for _started, latency, _code, _to in callbacks]
     errors += sum(code != 200 for _started, _latency, code, _to in callbacks)
     for _endpoint, _latency, _status, sent_at, sid, number in dial_sends:
         later = [arrived for arrived in arrivals.get(number, []) if arrived >= sent_at]
@@ -514,7 +513,6 @@ def main():
     parser.add_argument("--analytics", type=int, default=0, help="rows for the analytics benchmark (0: skip)")
     parser.add_argument("--log", default="/dev/null")
     parser.add_argument("--seed", type=int, default=6)
-    parser.add_argument("--workers", type=int, default=2, help="Odoo HTTP workers")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -547,10 +545,6 @@ def main():
                 print(f"{rate:.0f} calls/s: time to text p50/p99 {ms(result['time_to_text']['p50'])} / "
                       f"{ms(result['time_to_text']['p99'])}, CRM lag p99 {ms(result['crm_lag']['p99'])}, "
                       f"{result['errors']} errors", file=sys.stderr, flush=True)
-        deadline = time.time() + DRAIN_TIMEOUT
-        while twilio.pending_callbacks and time.time() < deadline:
-            time.sleep(0.25)
-        time.sleep(1)
     finally:
         watcher.stopped.set()
         odoo.kill()

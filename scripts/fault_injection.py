@@ -292,7 +292,7 @@ class Odoo:
         self.process = subprocess.Popen([
             self.args.python, self.args.odoo_bin, "-c", self.args.config, "-d", self.args.database,
             # -d without --db-filter: requests need not list the databases (one query each).
-            f"--http-port={self.port}", f"--workers={getattr(self.args, 'workers', 2)}",
+            f"--http-port={self.port}", f"--workers={self.args.workers}",
             "--max-cron-threads=1", "--limit-time-real=120", "--log-level=warn",
         ], stdout=log, stderr=log, start_new_session=True)
         for _ in range(240):
@@ -366,6 +366,7 @@ def odoo_arguments(description):
     parser.add_argument("--odoo-bin", required=True)
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", required=True)
+    parser.add_argument("--workers", type=int, default=2, help="Odoo HTTP workers")
     return parser
 
 

@@ -2,6 +2,7 @@ import random
 import uuid
 
 import requests
+from lxml import etree
 from twilio.request_validator import RequestValidator
 
 from odoo import api, fields, models
@@ -60,14 +61,16 @@ class CrmMissedCallSimulation(models.TransientModel):
             "Direction": "inbound",
             "ApiVersion": "2010-04-01",
         }
-        self._post_webhook("/missed_call/twilio/voice", dict(params, CallStatus="ringing"))
-        self._post_webhook("/missed_call/twilio/dial_status", dict(
+        # As Twilio: the line's voice URL, then the <Dial> action its answer names.
+        answer = etree.fromstring(self._post_webhook(line.voice_webhook_url, dict(params, CallStatus="ringing")))
+        dial = answer.find("Dial")
+        if dial is None:
+            raise UserError(self.env._("This Odoo did not put the call through to %s: is the line active?", line.name))
+        self._post_webhook(dial.get("action"), dict(
             params, CallStatus="in-progress", DialCallStatus=self.outcome, DialCallDuration="0"))
         # The webhooks committed the call after this transaction began: read it in a new one.
         with self.env.registry.cursor() as cr:
             log = self.env(cr=cr, su=True)["crm.call.log"].search([("call_sid", "=", params["CallSid"])])
-            if not log:
-                raise UserError(self.env._("This Odoo answered the webhooks but logged no call: is the line active?"))
             # Show the whole result at once: the CRM cron would do this within seconds.
             log._lock_unsynced()._crm_sync_safely()
             log_id = log.id
@@ -78,11 +81,9 @@ class CrmMissedCallSimulation(models.TransientModel):
             "view_mode": "form",
         }
 
-    def _post_webhook(self, path, params):
-        """POST ``params`` to this database's webhook at ``path`` as Twilio does: to the
-        public URL (web.base.url), signed with the company's Auth Token."""
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
-        url = f"{base_url}{path}"
+    def _post_webhook(self, url, params):
+        """POST ``params`` to this database's webhook ``url`` (its public address) as
+        Twilio does, signed with the company's Auth Token; return the answer's body."""
         signature = RequestValidator(self.line_id.company_id.sudo().twilio_auth_token).compute_signature(url, params)
         try:
             response = requests.post(url, data=params, headers={"X-Twilio-Signature": signature},
@@ -95,3 +96,4 @@ class CrmMissedCallSimulation(models.TransientModel):
         if response.status_code != 200:
             raise UserError(self.env._("The webhook %(url)s answered %(status)s: %(body)s",
                               url=url, status=response.status_code, body=response.text[:300]))
+        return response.content
