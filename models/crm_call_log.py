@@ -8,6 +8,7 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 
 from ..tools import twilio_api
+from ..tools.odoo_compat import Constraint
 
 _logger = logging.getLogger(__name__)
 
@@ -186,9 +187,7 @@ class CrmCallLog(models.Model):
         "CRM Updated", help="The contact, lead and call-back activity of this missed call are done.")
     caller_first_name = fields.Char(compute="_compute_caller_first_name")
 
-    _sql_constraints = [
-        ("call_sid_uniq", "unique(call_sid)", "A call is logged once: this Call SID exists already."),
-    ]
+    _call_sid_uniq = Constraint("unique(call_sid)", "A call is logged once: this Call SID exists already.")
 
     @api.depends("line_id")
     def _compute_user_id(self):

@@ -72,5 +72,5 @@ class CrmCallLogDemo(models.Model):
             if lead and stages:
                 lead.write({"stage_id": stages[rng.randrange(len(stages))].id,
                             "expected_revenue": rng.choice([180, 250, 400, 650, 1200])})
-                if rng.random() < 0.15:
+                if rng.random() < 0.15 and not lead.stage_id.is_won:  # Odoo refuses to lose a won lead
                     lead.action_set_lost()

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.odoo_compat import Constraint
+
 
 class CrmCaller(models.Model):
     """A number that called a company. Its row serializes the CRM updates of that
@@ -13,9 +15,7 @@ class CrmCaller(models.Model):
     number = fields.Char(required=True)
     last_call_at = fields.Datetime(required=True)
 
-    _sql_constraints = [
-        ("company_number_uniq", "unique(company_id, number)", "One caller per number and company."),
-    ]
+    _company_number_uniq = Constraint("unique(company_id, number)", "One caller per number and company.")
 
     @api.model
     def _lock(self, company, calls):

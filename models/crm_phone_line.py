@@ -9,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import babel_locale_parse
 
 from ..tools import twilio_api
+from ..tools.odoo_compat import Constraint
 
 MIN_RING_TIMEOUT = 5
 MAX_RING_TIMEOUT = 60
@@ -99,10 +100,8 @@ class CrmPhoneLine(models.Model):
         help="Requests to the Twilio API go to a sandbox (system parameter "
              "crm_missed_call_textback.twilio_api_base_url), not to Twilio.")
 
-    _sql_constraints = [
-        ("number_company_uniq", "unique(number, company_id)",
-         "This number is already connected to another line of this company."),
-    ]
+    _number_company_uniq = Constraint(
+        "unique(number, company_id)", "This number is already connected to another line of this company.")
 
     @api.depends("company_id")
     def _compute_calendar_id(self):

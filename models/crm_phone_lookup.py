@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from ..tools import twilio_api
+from ..tools.odoo_compat import Constraint
 
 _logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ class CrmPhoneLookup(models.Model):
     line_type = fields.Char(help="As Twilio Lookup v2 says: mobile, landline, fixedVoip, nonFixedVoip, tollFree…")
     checked_at = fields.Datetime(required=True)
 
-    _sql_constraints = [("number_uniq", "unique(number)", "One lookup per number.")]
+    _number_uniq = Constraint("unique(number)", "One lookup per number.")
 
     @api.model
     def _can_receive_texts(self, company, number):

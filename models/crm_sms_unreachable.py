@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.odoo_compat import Constraint
+
 # Twilio errors that say a number will never receive a text (landline, not a mobile number).
 UNREACHABLE_ERROR_CODES = frozenset({"30006", "21614"})
 # Twilio errors that say the recipient opted out (replied STOP to the number).
@@ -31,7 +33,7 @@ class CrmSmsUnreachable(models.Model):
     error_code = fields.Char("Twilio Error")
     reason = fields.Char()
 
-    _sql_constraints = [("number_uniq", "unique(number)", "This number is already known as unreachable.")]
+    _number_uniq = Constraint("unique(number)", "This number is already known as unreachable.")
 
     @api.model
     def _describe_error(self, code):

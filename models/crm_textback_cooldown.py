@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..tools.odoo_compat import Constraint
+
 
 class CrmTextbackCooldown(models.Model):
     """When a line last texted a number: one text-back per caller per line within
@@ -14,9 +16,7 @@ class CrmTextbackCooldown(models.Model):
     number = fields.Char(required=True)
     last_textback_at = fields.Datetime(required=True)
 
-    _sql_constraints = [
-        ("line_number_uniq", "unique(line_id, number)", "One cool-down per number and line."),
-    ]
+    _line_number_uniq = Constraint("unique(line_id, number)", "One cool-down per number and line.")
 
     @api.model
     def _claim(self, line, number, when):

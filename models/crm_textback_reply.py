@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
+from ..tools.odoo_compat import Constraint
 from .crm_call_log import RESPONSE_WINDOW
 
 # Carrier keywords, as Twilio's own opt-out handling knows them.
@@ -29,9 +30,7 @@ class CrmTextbackReply(models.Model):
     lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null")
     partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
 
-    _sql_constraints = [
-        ("message_sid_uniq", "unique(message_sid)", "A text is recorded once: this Message SID exists already."),
-    ]
+    _message_sid_uniq = Constraint("unique(message_sid)", "A text is recorded once: this Message SID exists already.")
 
     @api.model
     def _keyword_of(self, body):

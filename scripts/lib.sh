@@ -5,33 +5,60 @@
 MODULE=crm_missed_call_textback
 MODULE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# An Odoo 18.0 source tree (holding odoo-bin) and the Python environment that runs it.
-ODOO_HOME=${ODOO_HOME:-/opt/odoo/18.0}
-ODOO_VENV=${ODOO_VENV:-/opt/odoo/venv}
+# The Odoo series to run (18.0 or 19.0; the newest by default), its source tree
+# (holding odoo-bin) and the Python environment that runs it. A missing tree or
+# environment is set up by scripts/setup_odoo.py, from ODOO_REPO at ODOO_REF
+# (Odoo's official repository and the series branch by default).
+SUPPORTED_SERIES="18.0 19.0"
+ODOO_VERSION=${ODOO_VERSION:-19.0}
+case " $SUPPORTED_SERIES " in
+    *" $ODOO_VERSION "*) ;;
+    *) echo "error: ODOO_VERSION=$ODOO_VERSION: this add-on supports Odoo $SUPPORTED_SERIES" >&2; exit 2 ;;
+esac
+ODOO_HOME=${ODOO_HOME:-/opt/odoo/$ODOO_VERSION}
+if [ "$ODOO_VERSION" = 18.0 ]; then ODOO_VENV=${ODOO_VENV:-/opt/odoo/venv}; else ODOO_VENV=${ODOO_VENV:-/opt/odoo/venv${ODOO_VERSION%%.*}}; fi
 ODOO_PYTHON=${ODOO_PYTHON:-$ODOO_VENV/bin/python}
 # Everything generated (config, addons link, Twilio stand-in, logs) lives here, outside the repository.
 MCTB_WORK_DIR=${MCTB_WORK_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/$MODULE}
 
 die() { echo "error: $*" >&2; exit 2; }
 
+# Sets up what is missing (Odoo's source, its Python environment with the add-on's
+# and the tests' requirements, the PostgreSQL role), then checks it all answers.
 require_odoo() {
-    [ -f "$ODOO_HOME/odoo-bin" ] || die "no Odoo 18.0 at ODOO_HOME=$ODOO_HOME (expected $ODOO_HOME/odoo-bin).
-  Point ODOO_HOME at an Odoo 18.0 source tree, and ODOO_VENV at the Python environment that runs it."
+    local setup_python
+    setup_python=$(command -v python3) || die "python3 is needed to set up Odoo"
+    "$setup_python" "$MODULE_DIR/scripts/setup_odoo.py" --series "$ODOO_VERSION" \
+        --home "$ODOO_HOME" --venv "$ODOO_VENV" --module-dir "$MODULE_DIR" \
+        || die "could not set up Odoo $ODOO_VERSION (see above)"
     [ -x "$ODOO_PYTHON" ] || die "no Python at $ODOO_PYTHON: set ODOO_VENV (or ODOO_PYTHON) to Odoo's environment."
     local version
     version=$(cd "$ODOO_HOME" && "$ODOO_PYTHON" -c 'import odoo.release as r; print(r.serie)' 2>/dev/null) \
         || die "Odoo at $ODOO_HOME does not import with $ODOO_PYTHON: install Odoo's requirements there."
-    [ "$version" = "18.0" ] || die "Odoo at $ODOO_HOME is $version; this add-on is for 18.0."
+    [ "$version" = "$ODOO_VERSION" ] || die "Odoo at $ODOO_HOME is $version, not ODOO_VERSION=$ODOO_VERSION."
     "$ODOO_PYTHON" -c 'import twilio, phonenumbers' 2>/dev/null \
         || die "twilio or phonenumbers is missing: $ODOO_PYTHON -m pip install -r $MODULE_DIR/requirements.txt"
+    require_postgresql
+}
+
+require_postgresql() {
+    local role
+    role=${PGUSER:-$(id -un)}
+    command -v psql >/dev/null \
+        || die "PostgreSQL is not installed: apt-get install postgresql (then start it and run this again)."
+    psql -d postgres -Atc 'select 1' >/dev/null 2>&1 && return 0
+    if [ "$role" = "$(id -un)" ] && [ "$(id -u)" = 0 ] && command -v su >/dev/null \
+        && su postgres -c "createuser -s $role" >/dev/null 2>&1; then
+        echo "Created the PostgreSQL superuser role $role" >&2
+    fi
     psql -d postgres -Atc 'select 1' >/dev/null 2>&1 \
-        || die "PostgreSQL does not accept the role '$(id -un)': create it (su postgres -c 'createuser -s $(id -un)')."
+        || die "PostgreSQL refuses the role '$role' or is not running: start it, then su postgres -c 'createuser -s $role'."
 }
 
 # Odoo names a module after its folder: link this repository as $MODULE in an addons folder of its own.
 setup_addons_dir() {
     local key
-    key=$(printf '%s' "$MODULE_DIR" | sha1sum | cut -c1-12)
+    key=$(printf '%s|%s' "$MODULE_DIR" "$ODOO_HOME" | sha1sum | cut -c1-12)
     ADDONS_DIR="$MCTB_WORK_DIR/addons-$key"
     mkdir -p "$ADDONS_DIR"
     ln -sfn "$MODULE_DIR" "$ADDONS_DIR/$MODULE"
@@ -54,4 +81,30 @@ odoo_bin() {
 
 free_port() {
     "$ODOO_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Odoo's demo-data switch for new databases: 18.0 loads demo data unless told
+# not to, 19.0 only when asked. Usage: $(demo_flag with|without)
+demo_flag() {
+    case "$ODOO_VERSION:$1" in
+        18.0:with) ;;
+        18.0:without) echo "--without-demo=all" ;;
+        *:with) echo "--with-demo" ;;
+        *:without) echo "--without-demo" ;;
+    esac
+}
+
+# Installs (or updates) modules on a database and checks that they are installed:
+# Odoo exits 0 even when it skips a module it finds not installable.
+#   install_modules DB MODULES [odoo-bin options...]
+install_modules() {
+    local db=$1 modules=$2 name state
+    shift 2
+    odoo_bin -d "$db" -i "$modules" --stop-after-init --http-port="$(free_port)" "$@" \
+        || die "installing $modules on $db failed (see the log above)"
+    for name in ${modules//,/ }; do
+        state=$(psql -d "$db" -Atc "select state from ir_module_module where name = '$name'")
+        [ "$state" = installed ] || die "$name is '${state:-unknown}' on $db after the install, not installed \
+(Odoo $ODOO_VERSION skips a module it finds not installable: see the log above)"
+    done
 }

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
+from ..tools.odoo_compat import USER_GROUPS_FIELD
 from .common import MissedCallCommon, call_sid, message_sid
 
 
@@ -98,7 +99,7 @@ class TestCallKpis(MissedCallCommon):
         other = self.env["res.company"].create({"name": "Other Co"})
         user = self.env["res.users"].create({"name": "Other", "login": "mctb_other_analyst",
                                              "company_id": other.id, "company_ids": [(6, 0, other.ids)],
-                                             "groups_id": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)]})
+                                             USER_GROUPS_FIELD: self.env.ref("sales_team.group_sale_salesman").ids})
         report = self.env["crm.call.report"].with_user(user).with_context(allowed_company_ids=other.ids)
         self.assertEqual(report.get_missed_call_dashboard(7)["current"]["calls"], 0)
         dashboard = self.env["crm.call.report"].with_user(self.salesman).get_missed_call_dashboard(7)

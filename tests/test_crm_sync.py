@@ -6,7 +6,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.sql_db import Cursor
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import format_datetime, mute_logger
 
 from ..models.crm_call_log_crm import CRM_BATCH_SIZE
 from .common import CALLER, WEDNESDAY_10AM_NY, MissedCallCommon
@@ -30,7 +30,8 @@ class TestMissedCallCrm(MissedCallCommon):
         self.assertEqual(lead.medium_id, self.env.ref("utm.utm_medium_phone"))
         self.assertIn(self.env.ref("crm_missed_call_textback.crm_tag_missed_call"), lead.tag_ids)
         self.assertEqual((lead.user_id, lead.company_id), (self.salesman, self.company))
-        self.assertIn("Nov 25, 2026", lead.description)
+        # The call's time in the line's timezone (10 AM in New York, 15:00 UTC), as Odoo formats datetimes.
+        self.assertIn(format_datetime(self.env, WEDNESDAY_10AM_NY, tz="America/New_York"), lead.description)
         self.assertIn("10:00", lead.description)
         activity = lead.activity_ids
         self.assertEqual(len(activity), 1)
@@ -66,8 +67,13 @@ class TestMissedCallCrm(MissedCallCommon):
         self.assertEqual(self.env["res.partner"].search_count([("phone_sanitized", "=", CALLER)]), 1)
         self.assertIn("Missed call", customer.message_ids[0].body)
 
-    def test_customer_stored_without_country_is_matched_by_digits(self):
-        customer = self.env["res.partner"].create({"name": "Lee Park", "mobile": "+1 (415) 555 0123"})
+    def test_customer_odoo_never_sanitized_is_matched_by_digits(self):
+        customer = self.env["res.partner"].create({"name": "Lee Park", "phone": "+1 (415) 555 0123"})
+        # A contact whose number Odoo never sanitized (written straight into the table by an import).
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE res_partner SET phone_sanitized = NULL WHERE id = %s", [customer.id])
+        customer.invalidate_recordset(["phone_sanitized"])
+        self.assertFalse(customer.phone_sanitized)
         log = self.new_call()
         self.miss(log)
         self.assertEqual(log.partner_id, customer)

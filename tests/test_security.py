@@ -2,6 +2,7 @@ from odoo.exceptions import AccessError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import Form, new_test_user, tagged
 
+from ..tools.odoo_compat import USER_GROUPS_FIELD
 from .common import AUTH_TOKEN, MissedCallCommon
 
 
@@ -58,7 +59,7 @@ class TestAccess(MissedCallCommon):
     def test_sales_users_cannot_get_the_auth_token_through_rpc_or_export(self):
         export_group = self.env.ref("base.group_allow_export")
         for user in (self.salesman, self.manager):
-            user.groups_id |= export_group  # even users allowed to export
+            user[USER_GROUPS_FIELD] |= export_group  # even users allowed to export
             company = self.company.with_user(user)
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):

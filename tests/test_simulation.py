@@ -11,7 +11,8 @@ class TestMissedCallSimulation(TwilioWebhookCase):
 
     def simulate(self, **values):
         wizard = self.env["crm.missed.call.simulation"].create({"line_id": self.line.id, **values})
-        action = wizard.action_simulate()
+        with self.requests_from_odoo():
+            action = wizard.action_simulate()
         self.env.invalidate_all()
         return self.CallLog.browse(action["res_id"])
 

@@ -1,7 +1,6 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 const LONG_BODY =
     "Hi {{ object.caller_first_name }}, sorry we missed your call to {{ object.company_id.name }}. " +
@@ -33,7 +32,13 @@ function openMenu(xmlid) {
 registry.category("web_tour.tours").add("crm_missed_call_textback_main_path", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
+        {
+            // As stepUtils.showAppsMenuItem(), written inline: its module moved in Odoo 19.
+            content: "Open the apps menu",
+            isActive: ["auto", "community", "desktop"],
+            trigger: ".o_navbar_apps_menu button:enabled",
+            run: "click",
+        },
         {
             content: "Open CRM",
             trigger: ".o_app[data-menu-xmlid='crm.crm_menu_root']",

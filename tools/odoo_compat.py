@@ -1,0 +1,38 @@
+"""What differs between the Odoo series this add-on supports (18.0 and 19.0),
+written once. The rest of the add-on, and its tests, use these names and never
+test the version themselves."""
+from odoo import models, release
+
+ODOO_MAJOR = release.version_info[0]
+
+# --- SQL constraints -----------------------------------------------------------
+# 19 declares a table constraint as a class attribute ``_name = models.Constraint(…)``
+# and ignores ``_sql_constraints`` (with a warning); 18 knows only ``_sql_constraints``.
+# Both make the database constraint ``<table>_<name>``, so a database upgraded from
+# 18 to 19 keeps its constraints.
+if hasattr(models, "Constraint"):
+    Constraint = models.Constraint
+else:
+    class Constraint:
+        """Odoo 18: ``_name = Constraint(definition, message)`` in a model's class body
+        becomes the entry ``(name, definition, message)`` of its ``_sql_constraints``."""
+
+        def __init__(self, definition, message=""):
+            self.definition = definition
+            self.message = message
+
+        def __set_name__(self, owner, name):
+            assert name.startswith("_"), "Names of SQL constraints in a model must start with '_'"
+            if "_sql_constraints" not in owner.__dict__:
+                owner._sql_constraints = []
+            owner._sql_constraints.append((name[1:], self.definition, self.message))
+
+
+# --- Renamed fields --------------------------------------------------------------
+# res.users.groups_id became group_ids, res.groups.users became user_ids in 19.
+USER_GROUPS_FIELD = "group_ids" if ODOO_MAJOR >= 19 else "groups_id"
+GROUP_USERS_FIELD = "user_ids" if ODOO_MAJOR >= 19 else "users"
+
+# --- Odoo 19's Twilio SMS provider ------------------------------------------------
+# sms_twilio (19.0 and later) keeps a company's Twilio Account SID and Auth Token.
+HAS_SMS_TWILIO_MODULE = ODOO_MAJOR >= 19
