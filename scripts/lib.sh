@@ -108,3 +108,18 @@ install_modules() {
 (Odoo $ODOO_VERSION skips a module it finds not installable: see the log above)"
     done
 }
+
+# The add-on's dependencies, and with them what the test databases also get: Odoo's
+# Twilio SMS (sms_twilio, from Odoo 19) wherever this Odoo has it, since the add-on
+# shares its Twilio account (tests/test_sms_twilio_account.py).
+module_depends() {
+    "$ODOO_PYTHON" -c "import ast; print(','.join(ast.literal_eval(open('$MODULE_DIR/__manifest__.py').read())['depends']))"
+}
+test_modules() {
+    local modules name
+    modules=$(module_depends)
+    for name in sms_twilio; do
+        if [ -d "$ODOO_HOME/addons/$name" ] || [ -d "$ODOO_HOME/odoo/addons/$name" ]; then modules="$modules,$name"; fi
+    done
+    echo "$modules"
+}

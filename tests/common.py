@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 from odoo.tests import TransactionCase, new_test_user
 
 from ..tools import twilio_api
+from .twilio_fake import FAKE_TWILIO_URL, FakeTwilio
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
@@ -41,10 +42,40 @@ def twilio_signature(auth_token, url, params):
     return RequestValidator(auth_token).compute_signature(url, params)
 
 
-def twilio_stand_in_url():
-    url = os.environ.get("MCTB_TWILIO_STAND_IN_URL")
-    assert url, "MCTB_TWILIO_STAND_IN_URL is not set: run the tests with scripts/test, which starts the stand-in"
-    return url
+# The Twilio API stand-in (Prism validating every request against Twilio's OpenAPI
+# description), started by scripts/test; without it (Odoo's own test runner), the fake.
+TWILIO_STAND_IN_URL = os.environ.get("MCTB_TWILIO_STAND_IN_URL")
+TWILIO_API_URL = TWILIO_STAND_IN_URL or FAKE_TWILIO_URL
+NO_STAND_IN = "needs the Twilio API stand-in (Prism, from npm), which scripts/test starts"
+
+
+class TwilioApiMixin:
+    """For test classes whose code talks to Twilio's API: points the twilio client at the
+    stand-in when it runs, else at the fake, answered at Odoo's test boundary for
+    outgoing HTTP (``_request_handler``). ``twilio_requests``: what the fake received."""
+
+    fake_twilio = FakeTwilio()
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].set_param("crm_missed_call_textback.twilio_api_base_url", TWILIO_API_URL)
+
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        if cls.fake_twilio.handles(r.url):
+            return cls.fake_twilio.answer(r)
+        return super()._request_handler(s, r, **kw)
+
+
+def give_mail_domain(env, companies):
+    """A mail domain for ``companies``, as a real database has one (Odoo's own mail tests
+    set one up too): without it, the email Odoo sends to a lead's followers about a
+    caller's text, whose author has no email address, has no sender and fails."""
+    env["mail.alias.domain"].create({
+        "name": "acme-plumbing.test", "catchall_alias": "catchall", "bounce_alias": "bounce",
+        "default_from": "notifications", "company_ids": [(4, company.id) for company in companies],
+    })
 
 
 class TwilioSendRecorder:
@@ -85,6 +116,7 @@ class MissedCallCommon(TransactionCase):
             "twilio_account_sid": ACCOUNT_SID,
             "twilio_auth_token": AUTH_TOKEN,
         })
+        give_mail_domain(cls.env, cls.company)
         cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
         cls.salesman = new_test_user(
             cls.env, login="mctb_salesman", name="Sam Seller", groups="sales_team.group_sale_salesman",

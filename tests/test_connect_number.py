@@ -1,28 +1,27 @@
-"""Connecting a Twilio number from Odoo, against the Twilio API stand-in: every
-request the wizard makes is validated against Twilio's OpenAPI description."""
+"""Connecting a Twilio number from Odoo, against the Twilio API stand-in (every
+request the wizard makes validated against Twilio's OpenAPI description), or the
+fake of the same requests when the stand-in is not running."""
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..tools import twilio_api
-from .common import ACCOUNT_SID, OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN, MissedCallCommon, twilio_stand_in_url
+from .common import ACCOUNT_SID, OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN, MissedCallCommon, TwilioApiMixin
 from .test_twilio_api import FailingTwilio, ThreadingHTTPServer, threading
 
 
 @tagged("post_install", "-at_install")
-class TestConnectNumber(MissedCallCommon):
+class TestConnectNumber(TwilioApiMixin, MissedCallCommon):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["ir.config_parameter"].set_param(
-            "crm_missed_call_textback.twilio_api_base_url", twilio_stand_in_url())
         cls.env["ir.config_parameter"].set_param("web.base.url", "https://calls.acme.example")
         cls.Wizard = cls.env["crm.phone.line.connect"].with_user(cls.manager)
 
     def record_requests(self):
-        """Spy on the HTTP requests the twilio client sends (they still reach the stand-in)."""
+        """Spy on the HTTP requests the twilio client sends (they still reach the stand-in or the fake)."""
         return patch.object(twilio_api.OdooTwilioHttpClient, "request", autospec=True,
                             side_effect=twilio_api.OdooTwilioHttpClient.request)
 

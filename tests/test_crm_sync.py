@@ -115,7 +115,8 @@ class TestMissedCallCrm(MissedCallCommon):
     def test_crm_failure_keeps_the_text_and_is_finished_by_the_next_cron_run(self):
         log = self.new_call()
         with patch.object(type(self.env["crm.lead"]), "create", side_effect=RuntimeError("database hiccup")), \
-                mute_logger("odoo.addons.crm_missed_call_textback.models.crm_call_log"):
+                mute_logger("odoo.addons.crm_missed_call_textback.models.crm_call_log",
+                            "odoo.addons.crm_missed_call_textback.models.crm_call_log_crm"):
             sent = self.miss(log)
         self.assertEqual(len(sent), 1)
         self.assertFalse(log.crm_synced)

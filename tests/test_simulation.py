@@ -3,7 +3,8 @@ signs them, while the Twilio API base URL points at a sandbox (the stand-in)."""
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from .test_webhooks import PRISM_MESSAGE_SID, TwilioWebhookCase
+from .test_webhooks import TwilioWebhookCase
+from .twilio_fake import EXAMPLE_MESSAGE_SID
 
 
 @tagged("post_install", "-at_install")
@@ -21,7 +22,7 @@ class TestMissedCallSimulation(TwilioWebhookCase):
         self.assertEqual((log.status, log.missed_reason), ("missed", "busy"))
         self.assertEqual(log.from_number, "+14155550177")
         self.assertEqual(log.line_id, self.line)
-        self.assertEqual(log.textback_sid, PRISM_MESSAGE_SID, "sent through the stand-in")
+        self.assertEqual(log.textback_sid, EXAMPLE_MESSAGE_SID, "sent through the stand-in")
         self.assertTrue(log.crm_synced, "the lead is there when the call opens")
         self.assertIn(self.env.ref("crm_missed_call_textback.crm_tag_missed_call"), log.lead_id.tag_ids)
         self.assertEqual(log.partner_id.phone_sanitized, "+14155550177")

@@ -1,17 +1,20 @@
 """The Twilio REST boundary against real HTTP servers: a local server that
-answers as a failing Twilio would, and the Twilio API stand-in (Prism)."""
+answers as a failing Twilio would, and the Twilio API stand-in (Prism), which
+also checks that the fake used without it accepts only what Twilio's spec does."""
 import json
 import socket
 import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import skipUnless
 
 import requests
 
 from odoo.tests import BaseCase, tagged
 
 from ..tools import twilio_api
-from .common import ACCOUNT_SID, AUTH_TOKEN, twilio_stand_in_url
+from .common import ACCOUNT_SID, AUTH_TOKEN, NO_STAND_IN, TWILIO_STAND_IN_URL, TwilioApiMixin
+from .twilio_fake import FAKE_TWILIO_URL, SHAPES, FakeTwilio
 
 MESSAGE = {"to": "+14155550123", "from_": "+14155550100", "body": "Hi", "status_callback": "https://x.example/cb"}
 
@@ -96,13 +99,14 @@ class TestTwilioApiFaults(BaseCase):
 
 
 @tagged("post_install", "-at_install")
+@skipUnless(TWILIO_STAND_IN_URL, NO_STAND_IN)
 class TestTwilioApiStandIn(BaseCase):
     """Requests the spec accepts: Prism answers 4xx to anything else."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.client = twilio_api.get_client(ACCOUNT_SID, AUTH_TOKEN, twilio_stand_in_url())
+        cls.client = twilio_api.get_client(ACCOUNT_SID, AUTH_TOKEN, TWILIO_STAND_IN_URL)
 
     def test_send_message_is_accepted_by_twilio_spec(self):
         sid, status = twilio_api.send_message(self.client, **MESSAGE)
@@ -119,3 +123,45 @@ class TestTwilioApiStandIn(BaseCase):
     def test_line_type_lookup_is_accepted_by_twilio_spec(self):
         # Prism answers with the spec's first example, which has no line type.
         self.assertIsNone(twilio_api.lookup_line_type(self.client, "+14155550123"))
+
+    def test_every_request_the_fake_accepts_is_accepted_by_twilio_spec(self):
+        for shape in SHAPES:
+            with self.subTest(shape=shape.name):
+                params = dict(shape.params)
+                for group in shape.one_of:  # one of each exclusive group, as the add-on sends them
+                    for name in sorted(group)[1:]:
+                        params.pop(name)
+                url = TWILIO_STAND_IN_URL + shape.example_path(ACCOUNT_SID)
+                kwargs = {"data": params} if shape.method == "POST" else {"params": params}
+                response = requests.request(shape.method, url, auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=10, **kwargs)
+                self.assertLess(response.status_code, 300, f"{shape.name}: {response.text[:500]}")
+                self.assertFalse(FakeTwilio()._answer(requests.Request(
+                    shape.method, FAKE_TWILIO_URL + shape.example_path(ACCOUNT_SID),
+                    auth=(ACCOUNT_SID, AUTH_TOKEN), **kwargs).prepare())[0] >= 300, "and the fake accepts it")
+
+
+@tagged("post_install", "-at_install")
+class TestFakeTwilio(TwilioApiMixin, BaseCase):
+    """The fake refuses what the add-on never sends, as Twilio would refuse it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TwilioApiMixin, cls).setUpClass()  # no database: no API base URL to set
+        cls.client = twilio_api.get_client(ACCOUNT_SID, AUTH_TOKEN, FAKE_TWILIO_URL)
+
+    def test_a_text_the_add_on_sends_is_answered_as_twilio_answers(self):
+        sid, status = twilio_api.send_message(self.client, **MESSAGE)
+        self.assertEqual((sid, status), ("SM" + "a" * 32, "queued"))
+
+    def test_unknown_or_missing_parameters_are_refused(self):
+        with self.assertRaisesRegex(twilio_api.TwilioSendError, "exactly one of From, MessagingServiceSid"):
+            twilio_api._call(self.client, lambda: self.client.messages.create(to="+14155550123", body="Hi"))
+        with self.assertRaisesRegex(twilio_api.TwilioSendError, "unexpected parameter MediaUrl"):
+            twilio_api._call(self.client, lambda: self.client.messages.create(
+                to="+14155550123", from_="+14155550100", body="Hi", media_url=["https://x.example/a.png"]))
+
+    def test_another_account_credentials_are_refused(self):
+        other = twilio_api.get_client("AC" + "2" * 32, AUTH_TOKEN, FAKE_TWILIO_URL)
+        with self.assertRaises(twilio_api.TwilioSendError) as caught:
+            twilio_api._call(other, lambda: other.api.v2010.accounts(ACCOUNT_SID).fetch())
+        self.assertEqual(caught.exception.status, 401)

@@ -1,6 +1,7 @@
 """The webhooks through Odoo's real HTTP stack, signed exactly as Twilio signs
 them. Text-backs go through the real twilio REST client to the Twilio API
-stand-in (Prism validating each request against Twilio's OpenAPI description)."""
+stand-in (Prism validating each request against Twilio's OpenAPI description),
+or to the fake of the same requests when the stand-in is not running."""
 from contextlib import nullcontext
 from unittest.mock import patch
 
@@ -17,23 +18,21 @@ from .common import (
     LINE_NUMBER,
     OTHER_ACCOUNT_SID,
     OTHER_AUTH_TOKEN,
+    TwilioApiMixin,
     call_sid,
+    give_mail_domain,
     twilio_signature,
-    twilio_stand_in_url,
 )
+from .twilio_fake import EXAMPLE_MESSAGE_SID
 
-PRISM_MESSAGE_SID = "SM" + "a" * 32  # Prism answers every Messages request with the spec's example
 
-
-class TwilioWebhookCase(HttpCase):
+class TwilioWebhookCase(TwilioApiMixin, HttpCase):
     """Two companies on their own Twilio accounts; the first has a line. Requests are
-    signed as Twilio signs them; texts go to the Twilio API stand-in."""
+    signed as Twilio signs them; texts go to the Twilio API stand-in (or its fake)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["ir.config_parameter"].set_param(
-            "crm_missed_call_textback.twilio_api_base_url", twilio_stand_in_url())
         us = cls.env.ref("base.us")
         cls.company = cls.env["res.company"].create({
             "name": "Acme Plumbing", "country_id": us.id,
@@ -43,6 +42,7 @@ class TwilioWebhookCase(HttpCase):
             "name": "Other Co", "country_id": us.id,
             "twilio_account_sid": OTHER_ACCOUNT_SID, "twilio_auth_token": OTHER_AUTH_TOKEN,
         })
+        give_mail_domain(cls.env, cls.company | cls.other_company)
         admin = cls.env.ref("base.user_admin")
         admin.company_ids |= cls.company
         cls.line = cls.env["crm.phone.line"].create({
@@ -50,6 +50,10 @@ class TwilioWebhookCase(HttpCase):
             "calendar_id": False, "company_id": cls.company.id, "user_id": admin.id,
         })
         cls.CallLog = cls.env["crm.call.log"]
+
+    def logged_calls(self):
+        """The calls logged for this test's companies (a database may have demo calls)."""
+        return self.CallLog.search([("company_id", "in", (self.company | self.other_company).ids)])
 
     def requests_from_odoo(self):
         """Lets Odoo's own code post to this test's HTTP server (the simulation does):
@@ -140,7 +144,7 @@ class TestTwilioWebhooks(TwilioWebhookCase):
                 response = self.url_open(f"/missed_call/twilio/{path}", data=params,
                                          headers={"X-Twilio-Signature": "bm9wZQ=="})
                 self.assertEqual(response.status_code, 403)
-        self.assertFalse(self.CallLog.search([]))
+        self.assertFalse(self.logged_calls())
 
     def test_request_signed_by_another_company_cannot_touch_this_company_line(self):
         # Company B's account and token, calling company A's number: not B's line.
@@ -150,7 +154,7 @@ class TestTwilioWebhooks(TwilioWebhookCase):
         # Company A's Account SID signed with B's token: refused.
         response = self.post("/missed_call/twilio/voice", self.call_params(), auth_token=OTHER_AUTH_TOKEN)
         self.assertEqual(response.status_code, 403)
-        self.assertFalse(self.CallLog.search([]))
+        self.assertFalse(self.logged_calls())
 
     def test_missed_call_texts_the_caller_through_the_twilio_api_and_creates_the_lead(self):
         self.incoming_call()
@@ -165,7 +169,7 @@ class TestTwilioWebhooks(TwilioWebhookCase):
         log = self.CallLog.search([("call_sid", "=", call_sid(1))])
         self.assertEqual((log.status, log.missed_reason), ("missed", "no-answer"))
         self.assertFalse(log.textback_error, "the Twilio API stand-in accepted the request")
-        self.assertEqual((log.textback_state, log.textback_sid), ("queued", PRISM_MESSAGE_SID))
+        self.assertEqual((log.textback_state, log.textback_sid), ("queued", EXAMPLE_MESSAGE_SID))
         self.assertTrue(log.textback_body.startswith("Hi there, it's Acme Plumbing."))
         self.run_crm_cron()
         self.assertTrue(log.crm_synced)
@@ -173,7 +177,7 @@ class TestTwilioWebhooks(TwilioWebhookCase):
         self.assertEqual(log.lead_id.tag_ids.name, "Missed Call")
         self.assertEqual(log.lead_id.activity_ids.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
 
-        status = {"AccountSid": ACCOUNT_SID, "MessageSid": PRISM_MESSAGE_SID, "SmsSid": PRISM_MESSAGE_SID,
+        status = {"AccountSid": ACCOUNT_SID, "MessageSid": EXAMPLE_MESSAGE_SID, "SmsSid": EXAMPLE_MESSAGE_SID,
                   "MessageStatus": "delivered", "SmsStatus": "delivered", "To": CALLER, "From": LINE_NUMBER}
         response = self.post("/missed_call/twilio/message_status", status)
         self.assertEqual(response.status_code, 200)
@@ -198,7 +202,7 @@ class TestTwilioWebhooks(TwilioWebhookCase):
                 self.dial_status(n, status=reason)
                 log = self.CallLog.search([("call_sid", "=", call_sid(n))])
                 self.assertEqual((log.status, log.missed_reason), ("missed", reason))
-                self.assertEqual(log.textback_sid, PRISM_MESSAGE_SID)
+                self.assertEqual(log.textback_sid, EXAMPLE_MESSAGE_SID)
 
     def test_replayed_webhooks_give_one_log_one_lead_one_text(self):
         with self.spy_sends() as sends:
@@ -276,7 +280,7 @@ class TestTwilioWebhooks(TwilioWebhookCase):
         params = self.call_params(Padding="x" * 70_000)
         response = self.post("/missed_call/twilio/voice", params)
         self.assertEqual(response.status_code, 413)
-        self.assertFalse(self.CallLog.search([]))
+        self.assertFalse(self.logged_calls())
 
     def test_replay_of_a_call_logged_long_ago_is_refused_and_writes_nothing(self):
         self.incoming_call()
@@ -390,4 +394,4 @@ class TestBehindReverseProxy(TwilioWebhookCase):
         for signed_base in (self.base_url(), "http://evil.example"):
             with self.subTest(signed_base=signed_base):
                 self.assertEqual(self.post_signed_for(signed_base, self.call_params()).status_code, 403)
-        self.assertFalse(self.CallLog.search([]))
+        self.assertFalse(self.logged_calls())
