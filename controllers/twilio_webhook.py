@@ -139,8 +139,8 @@ class TwilioWebhookController(http.Controller):
         companies = request.env["res.company"]._twilio_companies_for_account(params["AccountSid"])
         url = self._signed_url()
         signed_by = companies.filtered(
-            lambda company: company.twilio_auth_token
-            and RequestValidator(company.twilio_auth_token).validate(url, params, signature))
+            lambda company: company._twilio_credentials()[1]
+            and RequestValidator(company._twilio_credentials()[1]).validate(url, params, signature))
         if not signed_by:
             _logger.warning("Refused a Twilio webhook to %s: invalid signature", httprequest.path)
             return params, None

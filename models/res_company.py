@@ -33,24 +33,52 @@ class ResCompany(models.Model):
                     "The Twilio Account SID of %(company)s must be 'AC' followed by 32 hexadecimal "
                     "characters (Twilio Console, Account Info).", company=company.name))
 
+    # ------------------------------------------------------------
+    # The company's Twilio account
+    # ------------------------------------------------------------
+    # Odoo 19's Twilio SMS provider (sms_twilio) keeps an Account SID and Auth Token per
+    # company. Where it is installed and filled in, that is the company's one Twilio
+    # account, for its SMS and for this add-on alike; elsewhere the add-on's own fields.
+
+    @api.model
+    def _sms_twilio_installed(self):
+        return "sms_twilio_account_sid" in self._fields
+
+    def _uses_sms_twilio_account(self):
+        self.ensure_one()
+        company = self.sudo()
+        return bool(self._sms_twilio_installed()
+                    and company.sms_twilio_account_sid and company.sms_twilio_auth_token)
+
+    def _twilio_credentials(self):
+        """``(account_sid, auth_token)`` of this company's Twilio account, either may be False."""
+        self.ensure_one()
+        company = self.sudo()
+        if company._uses_sms_twilio_account():
+            return company.sms_twilio_account_sid, company.sms_twilio_auth_token
+        return company.twilio_account_sid, company.twilio_auth_token
+
     @api.model
     def _twilio_companies_for_account(self, account_sid):
         """Companies connected to the Twilio account ``account_sid``."""
         if not account_sid or not ACCOUNT_SID_RE.match(account_sid):
             return self.browse()
-        return self.sudo().search([("twilio_account_sid", "=", account_sid)])
+        Company = self.sudo()
+        domain = [("twilio_account_sid", "=", account_sid)]
+        if self._sms_twilio_installed():
+            domain = ["|", ("sms_twilio_account_sid", "=", account_sid), *domain]
+        return Company.search(domain).filtered(lambda company: company._twilio_credentials()[0] == account_sid)
 
     def _twilio_client(self):
         """The twilio REST client of this company's account."""
         self.ensure_one()
-        company = self.sudo()
-        if not company.twilio_account_sid or not company.twilio_auth_token:
+        account_sid, auth_token = self._twilio_credentials()
+        if not account_sid or not auth_token:
             raise twilio_api.TwilioSendError(
                 self.env._("Twilio is not configured for %s: set the Account SID and Auth Token in CRM settings.",
-                  company.name),
+                           self.sudo().name),
                 transient=False)
-        return twilio_api.get_client(
-            company.twilio_account_sid, company.twilio_auth_token, self._twilio_sandbox_url() or None)
+        return twilio_api.get_client(account_sid, auth_token, self._twilio_sandbox_url() or None)
 
     @api.model
     def _twilio_sandbox_url(self):

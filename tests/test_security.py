@@ -69,7 +69,12 @@ class TestAccess(MissedCallCommon):
                 with self.assertRaises(AccessError):
                     company.web_read({"twilio_auth_token": {}})
                 self.assertNotIn("twilio_auth_token", company.fields_get())
-                everything = company.read()[0]
+                everything = {}
+                for fname in company.fields_get():  # each field this user may read
+                    try:
+                        everything.update(company.read([fname])[0])
+                    except AccessError:  # one he may not (Twilio SMS's numbers, on Odoo 19)
+                        continue
                 self.assertNotIn("twilio_auth_token", everything)
                 self.assertNotIn(AUTH_TOKEN, str(everything))
 

@@ -46,15 +46,15 @@ class CrmMissedCallSimulation(models.TransientModel):
                 "Simulating a missed call would send a real text through Twilio. It is available only "
                 "while the Twilio API base URL (system parameter %s) points at a sandbox.",
                 "crm_missed_call_textback.twilio_api_base_url"))
-        company = line.company_id.sudo()
-        if not company.twilio_account_sid or not company.twilio_auth_token:
+        account_sid, auth_token = line.company_id._twilio_credentials()
+        if not account_sid or not auth_token:
             raise UserError(self.env._(
-                "Set the Twilio Account SID and Auth Token of %s first (CRM settings).", company.name))
+                "Set the Twilio Account SID and Auth Token of %s first (CRM settings).", line.company_id.name))
         caller = line._phone_format(number=self.caller_number, country=line.company_id.country_id)
         if not caller:
             raise UserError(self.env._("%s is not a phone number.", self.caller_number))
         params = {
-            "AccountSid": company.twilio_account_sid,
+            "AccountSid": account_sid,
             "CallSid": f"CA{uuid.uuid4().hex}",
             "From": caller,
             "To": line.number,
@@ -84,7 +84,8 @@ class CrmMissedCallSimulation(models.TransientModel):
     def _post_webhook(self, url, params):
         """POST ``params`` to this database's webhook ``url`` (its public address) as
         Twilio does, signed with the company's Auth Token; return the answer's body."""
-        signature = RequestValidator(self.line_id.company_id.sudo().twilio_auth_token).compute_signature(url, params)
+        auth_token = self.line_id.company_id._twilio_credentials()[1]
+        signature = RequestValidator(auth_token).compute_signature(url, params)
         try:
             response = requests.post(url, data=params, headers={"X-Twilio-Signature": signature},
                                      timeout=WEBHOOK_TIMEOUT)
