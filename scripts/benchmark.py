@@ -29,6 +29,7 @@ and KPI queries against a crm.lead read_group over as many rows.
 import ast
 import json
 import multiprocessing
+import os
 import random
 import subprocess
 import sys
@@ -469,8 +470,16 @@ print("ANALYTICS", {{"heat_map": heat, "by_line_rates": by_line, "kpis": kpis, "
     raise SystemExit(f"analytics failed:\n{output.stdout[-2000:]}\n{output.stderr[-3000:]}")
 
 
-def report(results, workers):
-    print(f"Benchmark: Odoo 18 with {workers} HTTP workers and a cron worker, open-loop Poisson arrivals, "
+def odoo_version(args):
+    """The version of the Odoo that ``args.odoo_bin`` runs, as its release module says."""
+    return subprocess.run(
+        [args.python, "-c", "import odoo.release as release; print(release.version)"],
+        cwd=os.path.dirname(os.path.abspath(args.odoo_bin)), capture_output=True, text=True, check=True,
+    ).stdout.strip()
+
+
+def report(results, workers, version):
+    print(f"Benchmark: Odoo {version} with {workers} HTTP workers and a cron worker, open-loop Poisson arrivals, "
           "recording Twilio stand-in")
     print(f"{'rate/s':>6} {'calls':>5} {'voice p50/p99':>17} {'dial_status p50/p99':>19} {'msg status p50/p99':>19} "
           f"{'time to text p50/p95/p99':>26} {'bare p50/p99':>17} {'ratio':>5} {'CRM lag p50/p99':>17} "
@@ -550,7 +559,7 @@ def main():
         odoo.kill()
         twilio.shutdown()
 
-    report(results, args.workers)
+    report(results, args.workers, odoo_version(args))
     # Correctness is checked on the callers none of whose webhooks failed.
     failed_numbers = {number for sid, number, _outcome in all_calls if sid in failed_sids} | failed_callback_numbers
     checked_calls = [call for call in all_calls if call[1] not in failed_numbers]

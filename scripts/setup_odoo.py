@@ -190,13 +190,15 @@ def odoo_requirements(home, series):
 
 def system_packages_for(series):
     """Debian packages Odoo's requirements need to build on this Python, if missing."""
+    if not shutil.which("dpkg-query"):
+        return  # not Debian: pip says what it cannot build
     needed = ["libpq-dev"]
     if series != "18.0":
         needed += ["libldap2-dev", "libsasl2-dev"]  # python-ldap has no wheel for 3.12
     missing = [p for p in needed
                if run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True,
                       check=False).stdout.strip() != "install ok installed"]
-    if not missing or not shutil.which("dpkg-query"):
+    if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         log(f"installing {' '.join(missing)} (needed to build Odoo's Python requirements)")
