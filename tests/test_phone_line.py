@@ -93,3 +93,22 @@ class TestPhoneLine(MissedCallCommon):
     def test_invalid_account_sid_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "Account SID"):
             self.company.twilio_account_sid = "not-a-sid"
+
+
+@tagged("post_install", "-at_install")
+class TestTableConstraints(MissedCallCommon):
+
+    def test_every_uniqueness_rule_is_a_database_constraint(self):
+        # Odoo 19 ignores _sql_constraints with a mere warning: the webhooks' upserts and
+        # their exactly-once guarantees rely on these constraints being really there.
+        expected = {
+            "crm_call_log_call_sid_uniq", "crm_caller_company_number_uniq", "crm_phone_line_number_company_uniq",
+            "crm_phone_lookup_number_uniq", "crm_sms_unreachable_number_uniq",
+            "crm_textback_cooldown_line_number_uniq", "crm_textback_reply_message_sid_uniq",
+        }
+        self.env.cr.execute("SELECT conname FROM pg_constraint WHERE contype = 'u' AND conname = ANY(%s)",
+                            [list(expected)])
+        self.assertEqual({name for (name,) in self.env.cr.fetchall()}, expected)
+        first = self.new_call(1)
+        with self.assertRaises(IntegrityError), self.cr.savepoint(), mute_logger("odoo.sql_db"):
+            self.new_call(1, line=first.line_id)
