@@ -6,11 +6,14 @@ import pytz
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import twilio_api
 from ..tools.odoo_compat import Constraint
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 CALL_STATUSES = [("ringing", "Ringing"), ("answered", "Answered"), ("missed", "Missed")]
 MISSED_REASONS = [
@@ -46,15 +49,16 @@ WITHHELD_CALLER_IDS = frozenset({
     "+266696687", "+7378742833", "+8656696", "+2562533", "+86282452253",
 })
 
-MERGE_FIELDS = (
-    "object.caller_first_name",
-    "object.company_id.name",
-    "object.line_id.name",
-    "object.line_id.booking_url",
-    "object.user_id.name",
-    "object.next_opening_text",
-    "object.from_number",
-)
+# The merge fields of text-back templates, and what each one gives.
+MERGE_FIELDS = {
+    "object.caller_first_name": _lt("The caller's first name; “there” for a caller not known by name"),
+    "object.company_id.name": _lt("Your company's name"),
+    "object.line_id.name": _lt("The name of the line they called"),
+    "object.line_id.booking_url": _lt("The line's booking link"),
+    "object.user_id.name": _lt("The salesperson who will call back"),
+    "object.next_opening_text": _lt("After hours: when you open again, e.g. “tomorrow at 8:00 AM”"),
+    "object.from_number": _lt("The caller's number"),
+}
 
 WEEKDAYS = [("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"), ("4", "Friday"),
             ("5", "Saturday"), ("6", "Sunday")]
@@ -228,7 +232,7 @@ class CrmCallLog(models.Model):
     def mail_allowed_qweb_expressions(self):
         # The merge fields of text-back templates: usable by every template author.
         # Any other expression needs Odoo's "Mail Template Editor" group.
-        return super().mail_allowed_qweb_expressions() + MERGE_FIELDS
+        return super().mail_allowed_qweb_expressions() + tuple(MERGE_FIELDS)
 
     def _compute_display_name(self):
         for log in self:
@@ -465,7 +469,9 @@ class CrmCallLog(models.Model):
         return None
 
     def _textback_prepare(self):
-        """Choose the template for the time of the call, render it, and queue the text."""
+        """Choose the template for the time of the call, render it, and queue the text.
+        A template that fails to render never loses the call: the line's other template
+        is tried, and when both fail the text-back is marked failed with the reason."""
         self.ensure_one()
         line = self.line_id
         after_hours = not line._is_open_at(self.call_start)
@@ -476,16 +482,44 @@ class CrmCallLog(models.Model):
             lang = self.partner_id.lang or self.company_id.partner_id.lang
             vals["next_opening_text"] = line._next_opening_in_words(self.call_start, lang)
         self.write(vals)
-        if not skip_reason and not self.env["crm.textback.cooldown"]._claim(line, self.from_number, self.call_start):
-            skip_reason = "cooldown"
         if skip_reason:
             self.write({"textback_state": "skipped", "textback_skip_reason": skip_reason})
             return
+        template, body, error = self._textback_render(template)
+        if not body:
+            self.write({"textback_state": "failed", "textback_error": error})
+            _logger.warning("Text-back of call %s not rendered: %s", self.call_sid, error)
+            return
+        if not self.env["crm.textback.cooldown"]._claim(line, self.from_number, self.call_start):
+            self.write({"textback_state": "skipped", "textback_skip_reason": "cooldown"})
+            return
         self.write({
-            "textback_body": template._render_for_call(self),
+            "textback_template_id": template.id,
+            "textback_body": body,
             "textback_state": "queued",
             "textback_next_try": fields.Datetime.now() + SEND_LEASE,
         })
+
+    def _textback_render(self, template):
+        """``(template, body, error)``: the text of ``template`` for this call, or of the
+        line's other template when it cannot be rendered; without a body, the reason."""
+        line = self.line_id
+        other = line.template_id if template == line.after_hours_template_id else line.after_hours_template_id
+        errors = []
+        for candidate in (template | other):
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    body = candidate._render_for_call(self)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise
+            except Exception as error:  # noqa: BLE001 (whatever breaks a template must not lose the call)
+                errors.append(self.env._("The template “%(template)s” could not be rendered (%(reason)s)",
+                                         template=candidate.name, reason=candidate._render_error_reason(error)))
+                continue
+            if body:
+                return candidate, body, False
+            errors.append(self.env._("The template “%s” gives an empty text", candidate.name))
+        return template, False, self.env._("%s. Fix it under Missed Calls ▸ Templates.", "; ".join(errors))
 
     def _message_status_url(self):
         return f"{self.get_base_url()}/missed_call/twilio/message_status"

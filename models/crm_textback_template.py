@@ -1,9 +1,16 @@
+import re
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools.rendering_tools import parse_inline_template
 
 from ..tools.sms_segments import sms_size
+from .crm_call_log import MERGE_FIELDS
 
-SAMPLE_CALLER_NAME = "Alex Johnson"
+# A new caller: their contact is named after their number, so the text greets "there".
 SAMPLE_CALLER_NUMBER = "+14155550123"
 SAMPLE_BOOKING_URL = "https://example.com/book"
 
@@ -40,8 +47,9 @@ class CrmTextbackTemplate(models.Model):
         "res.company", index=True, help="Leave empty to share the template between companies.")
     preview = fields.Text(
         compute="_compute_preview",
-        help="The body rendered with typical values: a caller named Alex Johnson, "
-             "this company, your first phone line.")
+        help="The body rendered with typical values: a new caller (greeted as 'there'; a known "
+             "contact gets their first name), this company, your first phone line.")
+    preview_error = fields.Char(compute="_compute_preview")
     preview_length = fields.Integer("Characters", compute="_compute_preview")
     preview_encoding = fields.Char("Encoding", compute="_compute_preview")
     preview_segments = fields.Integer("SMS segments", compute="_compute_preview")
@@ -49,16 +57,80 @@ class CrmTextbackTemplate(models.Model):
     def _compute_render_model(self):
         self.render_model = "crm.call.log"
 
+    merge_fields_help = fields.Html(compute="_compute_merge_fields_help", sanitize=False)
+
     @api.depends("body", "kind")
     @api.depends_context("company")
     def _compute_preview(self):
         for template in self:
-            preview = template._render_preview()
+            problem = template._body_problem()
+            preview = "" if problem else template._render_preview()
             size = sms_size(preview)
             template.preview = preview
+            template.preview_error = problem
             template.preview_length = size.length
             template.preview_encoding = size.encoding
             template.preview_segments = size.segments
+
+    def _compute_merge_fields_help(self):
+        rows = Markup("").join(
+            Markup("<tr><td><code>{{ %s }}</code></td><td>%s</td></tr>") % (expression, str(description))
+            for expression, description in MERGE_FIELDS.items())
+        self.merge_fields_help = Markup('<table class="table table-sm mb-0"><tbody>%s</tbody></table>') % rows
+
+    @api.constrains("body")
+    def _check_body(self):
+        """A template that cannot be rendered is refused when it is saved, with what is wrong."""
+        for template in self:
+            problem = template._body_problem()
+            if problem:
+                raise ValidationError(problem)
+
+    def _body_problem(self):
+        """What keeps this body from rendering on a typical call, or False: an unclosed
+        merge field, or a merge field that fails (an unknown field, a typo)."""
+        self.ensure_one()
+        if not self.body:
+            return False
+        parts = parse_inline_template(self.body)
+        for literal, _expression, _default in parts:
+            if "{{" in literal:
+                fragment = literal[literal.find("{{"):][:40]
+            elif "}}" in literal:
+                fragment = literal[:literal.find("}}") + 2][-40:]
+            else:
+                continue
+            return self.env._(
+                "A merge field is not closed: “%(fragment)s”. Write it as {{ object.caller_first_name }}.",
+                fragment=fragment)
+        sample = self._preview_call_log()
+        for _literal, expression, _default in parts:
+            if not expression:
+                continue
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self._render_template_inline_template(
+                        f"{{{{ {expression} }}}}", "crm.call.log", list(sample._ids))
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                raise
+            except Exception as error:  # noqa: BLE001 (any error of an expression is a broken template)
+                return self.env._(
+                    "The merge field {{ %(expression)s }} cannot be used: %(reason)s. The merge fields are listed "
+                    "beside the message.", expression=expression, reason=self._render_error_reason(error))
+        return False
+
+    def _render_error_reason(self, error):
+        """What went wrong in a rendering, in words (Odoo wraps the cause)."""
+        cause = error.__cause__ or error
+        text = str(cause)
+        unknown = re.search(r"'([\w.]+)' object has no attribute '([^']+)'", text)
+        if unknown and unknown.group(1) in self.env:
+            return self.env._("the record “%(model)s” has no field “%(field)s”",
+                              model=self.env[unknown.group(1)]._description, field=unknown.group(2))
+        undefined = re.search(r"name '([^']+)' is not defined", text)
+        if undefined:
+            return self.env._("“%s” is unknown (merge fields start with object.)", undefined.group(1))
+        return text.split(" while evaluating", 1)[0][:200]
 
     def _render_preview(self):
         """The body rendered on an unsaved call log with typical values."""
@@ -66,10 +138,7 @@ class CrmTextbackTemplate(models.Model):
         if not self.body:
             return ""
         sample = self._preview_call_log()
-        try:
-            return self._render_template_inline_template(self.body, "crm.call.log", list(sample._ids))[sample.id]
-        except UserError as error:
-            return self.env._("This template cannot be rendered: %s", error)
+        return self._render_template_inline_template(self.body, "crm.call.log", list(sample._ids))[sample.id]
 
     def _preview_call_log(self):
         company = self.company_id or self.env.company
@@ -81,7 +150,8 @@ class CrmTextbackTemplate(models.Model):
                 "user_id": self.env.user.id,
                 "booking_url": SAMPLE_BOOKING_URL,
             })
-        partner = self.env["res.partner"].new({"name": SAMPLE_CALLER_NAME})
+        partner = self.env["res.partner"].new({
+            "name": self.browse()._phone_format(number=SAMPLE_CALLER_NUMBER, force_format="INTERNATIONAL")})
         return self.env["crm.call.log"].new({
             "line_id": line.id,
             "company_id": company.id,

@@ -1,5 +1,6 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
 
 from ..tools.odoo_compat import GROUP_USERS_FIELD
 from ..tools.sms_segments import sms_size
@@ -70,9 +71,10 @@ class TestTextbackTemplate(MissedCallCommon):
         with Form(self.env["crm.textback.template"].with_user(self.manager)) as form:
             form.name = "Short"
             form.body = "Hi {{ object.caller_first_name }}, it's {{ object.company_id.name }}."
-            self.assertEqual(form.preview, "Hi Alex, it's Acme Plumbing.")
+            # As a new caller, the usual first caller, would get it.
+            self.assertEqual(form.preview, "Hi there, it's Acme Plumbing.")
             self.assertEqual((form.preview_length, form.preview_segments, form.preview_encoding),
-                             (len("Hi Alex, it's Acme Plumbing."), 1, "GSM-7"))
+                             (len("Hi there, it's Acme Plumbing."), 1, "GSM-7"))
             form.body = "x" * 150 + " {{ object.company_id.name }}"
             self.assertEqual(form.preview_segments, 2)
             form.body = "Thanks 🙏 {{ object.company_id.name }}"
@@ -91,3 +93,69 @@ class TestTextbackTemplate(MissedCallCommon):
         Template.create({"name": "Fine", "body": "Hi {{ object.caller_first_name }} from {{ object.company_id.name }}"})
         with self.assertRaisesRegex(AccessError, "Mail Template Editor"):
             Template.create({"name": "Leak", "body": "{{ object.company_id.sudo().twilio_auth_token }}"})
+
+
+@tagged("post_install", "-at_install")
+class TestBrokenTemplates(MissedCallCommon):
+    """A typo in a template is refused when it is saved; a template that still fails on a
+    real call never loses the call."""
+
+    def test_a_template_with_an_unknown_field_is_refused_with_the_field_named(self):
+        expected = r"object\.next_openning_text.*“Call Log” has no field “next_openning_text”"
+        with self.assertRaisesRegex(ValidationError, expected):
+            self.env["crm.textback.template"].with_user(self.manager).create({
+                "name": "Typo", "body": "We open {{ object.next_openning_text }}"})
+        with self.assertRaisesRegex(ValidationError, "next_openning_text"):
+            self.template_in_hours.body = "Hi {{ object.caller_first_name }}, back {{ object.next_openning_text }}"
+
+    def test_an_unclosed_merge_field_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "not closed: “{{ object.caller_first_name"):
+            self.template_in_hours.body = "Hi {{ object.caller_first_name, we missed you"
+
+    def test_the_preview_names_the_bad_field_and_counts_no_segment(self):
+        with Form(self.env["crm.textback.template"].with_user(self.manager)) as form:
+            form.name = "Typo"
+            form.body = "We open {{ object.next_openning_text }}"
+            self.assertIn("next_openning_text", form.preview_error)
+            self.assertFalse(form.preview)
+            self.assertEqual(form.preview_segments, 0)
+            form.body = "We open {{ object.next_opening_text }}"
+            self.assertFalse(form.preview_error)
+            form.save()
+
+    def test_the_merge_fields_are_listed_beside_the_editor(self):
+        listed = str(self.template_in_hours.merge_fields_help)
+        for expression in ("object.caller_first_name", "object.company_id.name", "object.line_id.booking_url",
+                           "object.next_opening_text"):
+            self.assertIn(f"{{{{ {expression} }}}}", listed)
+
+    def break_template(self, template):
+        """A body that renders with typical values (which have a booking link) but fails on
+        a line without one: what the save check cannot see."""
+        template.body = "Book at {{ object.line_id.booking_url.upper() }}"
+
+    def test_a_template_that_fails_on_the_call_falls_back_to_the_line_other_template(self):
+        self.break_template(self.template_in_hours)
+        self.line.booking_url = False
+        log = self.new_call()
+        sent = self.miss(log)
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(log.textback_template_id, self.template_after_hours)
+        self.assertEqual(log.textback_state, "queued")
+        self.assertIn("closed", sent[0]["body"])
+
+    def test_a_call_whose_templates_all_fail_is_still_missed_and_reaches_the_crm(self):
+        self.break_template(self.template_in_hours)
+        self.break_template(self.template_after_hours)
+        self.line.booking_url = False
+        log = self.new_call()
+        with mute_logger("odoo.addons.crm_missed_call_textback.models.crm_call_log"):
+            sent = self.miss(log)
+        self.assertFalse(sent)
+        self.assertEqual((log.status, log.textback_state), ("missed", "failed"))
+        self.assertIn(f"“{self.template_in_hours.name}” could not be rendered", log.textback_error)
+        self.assertTrue(log.crm_synced and log.lead_id, "the CRM work goes on")
+        self.assertIn("could not be sent", str(log.lead_id.message_ids[0].body))
+        self.assertTrue(log.lead_id.activity_ids, "and the salesperson is asked to call back")
+        self.assertFalse(self.env["crm.textback.cooldown"].search([("number", "=", log.from_number)]),
+                         "no cool-down claimed for a text never sent: the next call gets one once fixed")

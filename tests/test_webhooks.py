@@ -8,6 +8,7 @@ from unittest.mock import patch
 from lxml import etree
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from ..tools import twilio_api
 from .common import (
@@ -185,6 +186,22 @@ class TestTwilioWebhooks(TwilioWebhookCase):
         response = self.post("/missed_call/twilio/message_status", dict(status, MessageStatus="sent", SmsStatus="sent"))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(log.textback_state, "delivered", "a late 'sent' never moves the state back")
+
+    def test_a_template_that_fails_on_the_call_never_makes_twilio_fail_the_caller(self):
+        # Renders with typical values (which have a booking link), fails on this line (none).
+        template = self.env["crm.textback.template"].create({
+            "name": "Booking", "body": "Book at {{ object.line_id.booking_url.upper() }}"})
+        self.line.write({"template_id": template.id, "after_hours_template_id": False, "booking_url": False})
+        self.incoming_call()
+        with self.spy_sends() as sends, mute_logger("odoo.addons.crm_missed_call_textback.models.crm_call_log"):
+            root = self.twiml(self.dial_status(status="no-answer"))
+        self.assertIsNotNone(root.find("Hangup"), "the caller hears the line's message, not an application error")
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertEqual((log.status, log.textback_state), ("missed", "failed"))
+        self.assertIn("“Booking” could not be rendered", log.textback_error)
+        self.assertEqual(sends.call_count, 0)
+        self.run_crm_cron()
+        self.assertTrue(log.lead_id, "the CRM work goes on")
 
     def test_answered_call_is_logged_with_its_duration_and_gets_no_text(self):
         self.incoming_call()
