@@ -8,6 +8,8 @@
     "author": "crm_missed_call_textback developers",
     "website": "https://github.com/crm-missed-call-textback/crm_missed_call_textback",
     "license": "LGPL-3",
+    # Listed under Apps' default filter, so that searching "Missed Call" finds it.
+    "application": True,
     "depends": [
         "crm",
         "digest",

@@ -7,6 +7,7 @@ import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import skipUnless
+from unittest.mock import patch
 
 import requests
 
@@ -92,6 +93,40 @@ class TestTwilioApiFaults(BaseCase):
         error = self.send(client=refused)
         self.assertTrue(error.transient)
         self.assertFalse(error.ambiguous)
+
+    def assert_reads_as_a_sentence(self, error):
+        text = str(error)
+        for noise in ("object at 0x", "Pool(", "Error(", "<urllib3", "Could not reach Twilio: Could"):
+            self.assertNotIn(noise, text)
+        self.assertTrue(text.endswith("."), text)
+
+    def test_connection_refused_says_what_is_wrong_and_what_to_do(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        error = self.send(client=twilio_api.get_client(ACCOUNT_SID, AUTH_TOKEN, f"http://127.0.0.1:{port}"))
+        self.assertIn("could not connect to Twilio (connection refused)", str(error))
+        self.assertIn("firewall", str(error))
+        self.assert_reads_as_a_sentence(error)
+
+    def test_an_unknown_host_is_a_dns_problem_and_sent_nothing(self):
+        # localhost, since the test harness lets only it through; its lookup fails as an unknown host would.
+        client = twilio_api.get_client(ACCOUNT_SID, AUTH_TOKEN, "http://localhost:9")
+        with patch("socket.getaddrinfo", side_effect=socket.gaierror(-2, "Name or service not known")):
+            error = self.send(client=client)
+        self.assertIn("could not look up Twilio's address (DNS)", str(error))
+        self.assertFalse(error.ambiguous)
+        self.assert_reads_as_a_sentence(error)
+
+    def test_refused_credentials_are_explained(self):
+        error = self.send((401, {}, {"code": 20003, "message": "Authenticate", "status": 401}))
+        self.assertIn("refused the Account SID and Auth Token (error 20003)", str(error))
+        self.assertFalse(error.transient)
+
+    def test_a_dropped_connection_says_odoo_checks_before_trying_again(self):
+        error = self.send((None, {}, {}))
+        self.assertIn("broke before Twilio answered", str(error))
+        self.assert_reads_as_a_sentence(error)
 
     def test_read_timeout_is_ambiguous_and_connect_timeout_is_not(self):
         self.assertTrue(twilio_api._request_may_have_been_sent(requests.ReadTimeout()))

@@ -7,13 +7,19 @@ a sandbox, or the Twilio API stand-in the tests run.
 """
 import functools
 import logging
+import socket
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3.exceptions
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 # The twilio library logs every request and its headers at INFO: keep Odoo's log readable.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
@@ -32,11 +38,14 @@ class TwilioSendError(Exception):
 
     ``transient``: trying again later may succeed. ``ambiguous``: the request may have
     reached Twilio before the connection failed, so the text may exist already.
-    ``retry_after``: seconds Twilio asked us to wait (429, 503), if it said so."""
+    ``retry_after``: seconds Twilio asked us to wait (429, 503), if it said so.
+    ``message`` may be a lazy translation, formatted with ``params`` when shown."""
 
-    def __init__(self, message, *, transient, code=None, status=None, ambiguous=False, retry_after=None):
+    def __init__(self, message, *, transient, code=None, status=None, ambiguous=False, retry_after=None,
+                 params=None):
         super().__init__(message)
         self.message = message
+        self.params = params or {}
         self.transient = transient
         self.code = code
         self.status = status
@@ -44,7 +53,27 @@ class TwilioSendError(Exception):
         self.retry_after = retry_after
 
     def __str__(self):
-        return self.message
+        text = str(self.message)
+        return text % self.params if self.params else text
+
+
+# What went wrong on the way to Twilio, by the exception requests raised, and whether
+# the request may have reached Twilio (then a text may exist although we got no answer).
+NOT_SENT_DNS = _lt("This server could not look up Twilio's address (DNS). Check its internet access and DNS "
+                   "settings; Odoo tries again.")
+NOT_SENT_REFUSED = _lt("This server could not connect to Twilio (connection refused). Check its internet access, "
+                       "proxy and firewall; Odoo tries again.")
+NOT_SENT_TLS = _lt("This server could not open a secure connection to Twilio. Check its clock and its CA "
+                   "certificates; Odoo tries again.")
+NOT_SENT_CONNECT_TIMEOUT = _lt("Twilio did not accept the connection within %(seconds)s seconds. Check this "
+                               "server's internet access; Odoo tries again.")
+MAYBE_SENT_READ_TIMEOUT = _lt("Twilio did not answer within %(seconds)s seconds; Odoo checks whether it "
+                              "received the request before trying again.")
+MAYBE_SENT_DROPPED = _lt("The connection to Twilio broke before Twilio answered; Odoo checks whether it "
+                         "received the request before trying again.")
+CREDENTIALS_REFUSED = _lt("Twilio refused the Account SID and Auth Token (error %(code)s). Copy them again from "
+                          "the Twilio Console (Account Info) into the settings.")
+TWILIO_ERROR = _lt("Twilio error %(code)s: %(message)s")
 
 
 class OdooTwilioHttpClient(TwilioHttpClient):
@@ -86,26 +115,49 @@ def _retry_after(client):
         return None
 
 
-def _request_may_have_been_sent(error):
-    """A connection that failed before the request went out (refused, DNS, connect
-    timeout) sent nothing; a read timeout or a dropped connection may have."""
+def _connection_failure(error):
+    """The urllib3 error under a requests ConnectionError that failed before connecting
+    (refused, unknown host), or None."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return reason if isinstance(reason, urllib3.exceptions.NewConnectionError) else None
+
+
+def _transport_failure(error):
+    """``(message, may_have_been_sent)`` for a requests exception, by its type: a
+    connection that failed before the request went out (unknown host, refused, TLS,
+    connect timeout) sent nothing; a read timeout or a dropped connection may have."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return NOT_SENT_TLS, False
     if isinstance(error, requests.ConnectTimeout):
-        return False
+        return NOT_SENT_CONNECT_TIMEOUT, False
     if isinstance(error, requests.ConnectionError):
-        text = repr(error.args[0] if error.args else error)
-        return not any(marker in text for marker in ("NewConnectionError", "NameResolutionError", "Connection refused"))
-    return True
+        failure = _connection_failure(error)
+        if failure is not None:
+            cause = failure.__cause__ or failure.__context__
+            return (NOT_SENT_DNS if isinstance(cause, socket.gaierror) else NOT_SENT_REFUSED), False
+        return MAYBE_SENT_DROPPED, True
+    if isinstance(error, requests.ReadTimeout):
+        return MAYBE_SENT_READ_TIMEOUT, True
+    return MAYBE_SENT_DROPPED, True
+
+
+def _request_may_have_been_sent(error):
+    return _transport_failure(error)[1]
 
 
 def _as_send_error(client, error):
     if isinstance(error, TwilioRestException):
         transient = error.status >= 500 or error.status in TRANSIENT_HTTP_STATUSES
+        code = error.code or error.status
+        if error.status == 401:
+            message, params = CREDENTIALS_REFUSED, {"code": code}
+        else:
+            message, params = TWILIO_ERROR, {"code": code, "message": error.msg}
         return TwilioSendError(
-            f"Twilio error {error.code or error.status}: {error.msg}",
-            transient=transient, code=error.code, status=error.status,
+            message, params=params, transient=transient, code=error.code, status=error.status,
             retry_after=_retry_after(client) if transient else None)
-    return TwilioSendError(
-        f"Could not reach Twilio: {error}", transient=True, ambiguous=_request_may_have_been_sent(error))
+    message, maybe_sent = _transport_failure(error)
+    return TwilioSendError(message, params={"seconds": REQUEST_TIMEOUT}, transient=True, ambiguous=maybe_sent)
 
 
 def _call(client, function):

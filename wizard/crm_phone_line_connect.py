@@ -81,7 +81,7 @@ class CrmPhoneLineConnect(models.TransientModel):
             return str(error)
         if error.status == 404:
             return self.env._("Twilio does not know this account: check the Account SID in CRM settings.")
-        return self.env._("Twilio could not be reached: %s", error)
+        return str(error)
 
     def _reopen(self):
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
@@ -131,7 +131,7 @@ class CrmPhoneLineConnect(models.TransientModel):
             else:
                 number_sid = twilio_api.configure_number(client, chosen.sid, base_url)
         except twilio_api.TwilioSendError as error:
-            raise UserError(self.env._("Twilio refused: %s", error)) from error
+            raise UserError(self._explain(error)) from error
         line = self.env["crm.phone.line"].create({
             "name": self.name or chosen.phone_number,
             "number": chosen.phone_number,
