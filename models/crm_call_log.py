@@ -163,6 +163,9 @@ class CrmCallLog(models.Model):
     next_opening_text = fields.Char(help="When the business opens again, in words, for after-hours texts.")
     partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
     lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null")
+    lead_readable = fields.Boolean(
+        compute="_compute_lead_readable",
+        help="The user may open the call's lead (a salesperson sees his own leads and the unassigned ones).")
     routed_by_dial = fields.Boolean(
         help="The call rang through this add-on's <Dial>: its outcome comes from the dial status, "
              "since the call itself always ends 'completed'.")
@@ -197,6 +200,13 @@ class CrmCallLog(models.Model):
     def _compute_user_id(self):
         for log in self:
             log.user_id = log.line_id.user_id
+
+    @api.depends("lead_id")
+    @api.depends_context("uid")
+    def _compute_lead_readable(self):
+        readable = self.lead_id._filtered_access("read")
+        for log in self:
+            log.lead_readable = bool(log.lead_id) and log.lead_id in readable
 
     @api.depends("partner_id.name", "from_number")
     def _compute_caller_first_name(self):
@@ -659,6 +669,7 @@ class CrmCallLog(models.Model):
 
     def action_open_lead(self):
         self.ensure_one()
+        self.lead_id.check_access("read")  # a colleague's lead stays closed, whatever the caller
         return {
             "type": "ir.actions.act_window",
             "res_model": "crm.lead",

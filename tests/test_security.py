@@ -1,9 +1,12 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import Form, new_test_user, tagged
 
+from ..tools import twilio_api
 from ..tools.odoo_compat import USER_GROUPS_FIELD
-from .common import AUTH_TOKEN, MissedCallCommon
+from .common import AUTH_TOKEN, MissedCallCommon, TwilioSendRecorder
 
 
 @tagged("post_install", "-at_install")
@@ -125,3 +128,69 @@ class TestViews(MissedCallCommon):
         lead = self.env["crm.call.log"].search([("call_sid", "=", f"CA{5:032x}")]).lead_id
         action = lead.action_view_call_logs()
         self.assertEqual(self.env["crm.call.log"].search(action["domain"]).lead_id, lead)
+
+
+@tagged("post_install", "-at_install")
+class TestOwnDocuments(MissedCallCommon):
+    """As CRM's lead rules: a salesperson with "Own Documents Only" sees his calls and
+    the unassigned ones, and his dashboard is his own; a manager sees them all."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.colleague = new_test_user(
+            cls.env, login="mctb_colleague", groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id, company_ids=[(6, 0, [cls.company.id])])
+        cls.colleague_line = cls.env["crm.phone.line"].create({
+            "name": "Colleague's line", "number": "+14155550180", "forward_to": "+14155550181",
+            "company_id": cls.company.id, "user_id": cls.colleague.id, "calendar_id": False,
+        })
+        cls.mine = cls.new_call(cls, 1, caller="+14155550111")
+        cls.theirs = cls.new_call(cls, 2, caller="+14155550122", line=cls.colleague_line)
+        cls.unassigned = cls.new_call(cls, 3, caller="+14155550133")
+        cls.unassigned.user_id = False
+        with patch.object(twilio_api, "send_message", TwilioSendRecorder()):
+            for log in cls.mine | cls.theirs | cls.unassigned:
+                log._record_outcome("missed", "no-answer", 0)
+
+    def test_an_own_documents_salesperson_sees_his_calls_and_the_unassigned_ones(self):
+        logs = self.env["crm.call.log"].with_user(self.salesman).search([("company_id", "=", self.company.id)])
+        self.assertEqual(logs, self.mine | self.unassigned)
+        with self.assertRaises(AccessError):
+            self.theirs.with_user(self.salesman).read(["from_number"])
+
+    def test_his_dashboard_is_his_own(self):
+        kpis = self.env["crm.call.report"].with_user(self.salesman).get_missed_call_dashboard(7)["current"]
+        self.assertEqual((kpis["calls"], kpis["missed"]), (2, 2))
+
+    def test_a_manager_and_an_all_documents_salesperson_see_every_call(self):
+        self.colleague[USER_GROUPS_FIELD] |= self.env.ref("sales_team.group_sale_salesman_all_leads")
+        for user in (self.manager, self.colleague):
+            with self.subTest(user=user.login):
+                logs = self.env["crm.call.log"].with_user(user).search([("company_id", "=", self.company.id)])
+                self.assertEqual(logs, self.mine | self.theirs | self.unassigned)
+                kpis = self.env["crm.call.report"].with_user(user).get_missed_call_dashboard(7)["current"]
+                self.assertEqual(kpis["calls"], 3)
+
+    def test_a_call_whose_lead_went_to_a_colleague_offers_no_way_to_it(self):
+        with self.mock_twilio_send():
+            self.CallLog._cron_crm_sync(auto_commit=False)
+        self.assertTrue(self.mine.lead_id)
+        mine = self.mine.with_user(self.salesman)
+        self.assertTrue(mine.lead_readable)
+        self.assertEqual(mine.action_open_lead()["res_id"], self.mine.lead_id.id)
+        self.mine.lead_id.user_id = self.colleague
+        mine.invalidate_recordset(["lead_readable"])
+        self.assertFalse(mine.lead_readable, "the form shows the lead's name without a link")
+        with self.assertRaises(AccessError):
+            mine.action_open_lead()
+
+    def test_texts_received_follow_the_lead_rules(self):
+        Reply = self.env["crm.textback.reply"]
+        with self.mock_twilio_send():
+            self.CallLog._cron_crm_sync(auto_commit=False)
+        for n, log in enumerate((self.mine, self.theirs), start=1):
+            Reply._twilio_incoming_sms(self.company, {
+                "MessageSid": f"SM{900 + n:032x}", "From": log.from_number, "To": log.line_id.number, "Body": "Hi"})
+        seen = Reply.with_user(self.salesman).search([("company_id", "=", self.company.id)])
+        self.assertEqual(seen.lead_id, self.mine.lead_id)
