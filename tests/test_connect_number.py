@@ -3,7 +3,7 @@ request the wizard makes validated against Twilio's OpenAPI description), or the
 fake of the same requests when the stand-in is not running."""
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from ..tools import twilio_api
@@ -168,3 +168,27 @@ class TestConnectNumber(TwilioApiMixin, MissedCallCommon):
         self.assertFalse(wizard.a2p_warning)
         wizard.owned_number_ids.filtered(lambda number: number.phone_number.startswith("+1"))[:1].selected = True
         self.assertIn("A2P 10DLC", wizard.a2p_warning)
+
+    def test_a_number_already_connected_changes_nothing_at_twilio(self):
+        wizard = self.Wizard.create({"forward_to": "+14155550199"})
+        chosen = wizard.owned_number_ids[0]
+        self.line.number = chosen.phone_number
+        chosen.selected = True
+        with self.record_requests() as requests_sent, self.assertRaisesRegex(UserError, "already connected"):
+            wizard.action_connect()
+        self.assertFalse([call for call in requests_sent.call_args_list if call.args[1] == "POST"])
+
+    def test_a_company_the_manager_is_not_allowed_in_is_never_used(self):
+        other = self.env["res.company"].create({
+            "name": "Other Co", "twilio_account_sid": OTHER_ACCOUNT_SID, "twilio_auth_token": OTHER_AUTH_TOKEN})
+        with self.record_requests() as requests_sent:
+            with self.assertRaises(AccessError):
+                self.Wizard.with_context(default_company_id=other.id).create({})
+            with self.assertRaises(AccessError):
+                self.Wizard.create({"company_id": other.id, "mode": "buy", "country_id": self.us.id})
+        self.assertFalse([call for call in requests_sent.call_args_list if call.kwargs["auth"][0] == OTHER_ACCOUNT_SID],
+                         "nothing asked of the other company's Twilio account")
+
+    def test_salespeople_cannot_open_the_wizard(self):
+        with self.assertRaises(AccessError):
+            self.env["crm.phone.line.connect"].with_user(self.salesman).default_get(["owned_number_ids"])

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..tools import twilio_api
 
@@ -54,8 +54,10 @@ class CrmPhoneLineConnect(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         """Opening the wizard checks the Twilio account at once, and lists its numbers."""
+        self.check_access("create")
         values = super().default_get(fields_list)
         company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
+        self._check_company_allowed(company)
         try:
             client = company._twilio_client()
             values["account_name"] = twilio_api.check_credentials(client)
@@ -70,7 +72,19 @@ class CrmPhoneLineConnect(models.TransientModel):
         return values
 
     def _client(self):
+        self._check_company_allowed(self.company_id)
         return self.company_id._twilio_client()
+
+    @api.constrains("company_id")
+    def _check_company_id(self):
+        for wizard in self:
+            self._check_company_allowed(wizard.company_id)
+
+    @api.model
+    def _check_company_allowed(self, company):
+        """Nobody uses a company's Twilio account without being allowed in the company."""
+        if company not in self.env.user.company_ids:
+            raise AccessError(self.env._("You are not allowed to manage the phone numbers of %s.", company.name))
 
     @api.model
     def _explain(self, error, company=None):
@@ -123,23 +137,40 @@ class CrmPhoneLineConnect(models.TransientModel):
             raise UserError(self.env._("Enter the phone the line should ring."))
         if self.mode == "buy" and not self.confirm_purchase:
             raise UserError(self.env._("Buying a number costs money every month: tick the confirmation first."))
+        existing = self.env["crm.phone.line"].with_context(active_test=False).search(
+            [("number", "=", chosen.phone_number), ("company_id", "=", self.company_id.id)], limit=1)
+        if existing:
+            raise UserError(self.env._("%(number)s is already connected to the line %(line)s.",
+                                       number=chosen.phone_number, line=existing.display_name))
         base_url = self.env["crm.phone.line"].get_base_url()
         client = self._client()
+        number_sid = False
         try:
+            if self.mode == "existing":
+                # The number as the account has it now, not as the form sent it back.
+                owned = {number["phone_number"]: number for number in twilio_api.list_incoming_numbers(client)}
+                if chosen.phone_number not in owned:
+                    raise UserError(self.env._("%s is no longer a number of this Twilio account.",
+                                               chosen.phone_number))
+                number_sid = owned[chosen.phone_number]["sid"]
+            # The line first, checked to the database (a number connected twice, a salesperson
+            # of another company): Twilio is changed only once the Odoo side is known to hold.
+            line = self.env["crm.phone.line"].create({
+                "name": self.name or chosen.phone_number,
+                "number": chosen.phone_number,
+                "forward_to": self.forward_to,
+                "twilio_number_sid": number_sid,
+                "user_id": self.user_id.id,
+                "company_id": self.company_id.id,
+            })
+            line.flush_recordset()
             if self.mode == "buy":
-                number_sid = twilio_api.buy_number(client, chosen.phone_number, base_url, friendly_name=self.name)
+                line.twilio_number_sid = twilio_api.buy_number(
+                    client, chosen.phone_number, base_url, friendly_name=self.name)
             else:
-                number_sid = twilio_api.configure_number(client, chosen.sid, base_url)
+                twilio_api.configure_number(client, number_sid, base_url)
         except twilio_api.TwilioSendError as error:
             raise UserError(self._explain(error)) from error
-        line = self.env["crm.phone.line"].create({
-            "name": self.name or chosen.phone_number,
-            "number": chosen.phone_number,
-            "forward_to": self.forward_to,
-            "twilio_number_sid": number_sid,
-            "user_id": self.user_id.id,
-            "company_id": self.company_id.id,
-        })
         return {"type": "ir.actions.act_window", "res_model": "crm.phone.line", "res_id": line.id,
                 "view_mode": "form", "target": "current"}
 
