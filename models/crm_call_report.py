@@ -1,7 +1,12 @@
 import statistics
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+
+import pytz
+from babel.dates import format_date, format_time
 
 from odoo import api, fields, models, tools
+from odoo.exceptions import ValidationError
+from odoo.tools.misc import babel_locale_parse
 
 # Above this share of missed calls, the brief advises more phone coverage.
 MISSED_RATE_WARNING = 0.20
@@ -122,19 +127,68 @@ class CrmCallReport(models.Model):
             "called_back": called_back or 0,
             "callback_median_seconds": statistics.median(seconds) if seconds else None,
             "callbacks_in_time": in_time or 0,
+            "callback_in_time_rate": rate(in_time, missed),
             "leads_won": won or 0,
             "revenue_won": revenue or 0.0,
         }
 
+    # What each dashboard card counts, as calls to open (with the period and filters added).
+    KPI_CALL_DOMAINS = {
+        "calls": [],
+        "missed_rate": [("status", "=", "missed")],
+        "delivery_rate": [("textback_sid", "!=", False)],
+        "response_rate": [("status", "=", "missed"), ("responded", "=", True)],
+        "callback_median_seconds": [("status", "=", "missed"), ("called_back_at", "!=", False)],
+        "callback_in_time_rate": [("status", "=", "missed"), ("called_back_in_time", "=", True)],
+        "leads_won": [("lead_outcome", "=", "won")],
+        "revenue_won": [("lead_outcome", "=", "won")],
+    }
+
     @api.model
-    def get_missed_call_dashboard(self, days=7):
-        """KPIs of the last ``days`` days against the ``days`` before, for the dashboard."""
-        days = int(days)
-        if days not in (7, 30, 90):
-            days = 7
+    def _dashboard_filters(self, line_id, user_id):
+        """The domain of the dashboard's line and salesperson filters (ids, or False)."""
+        domain = []
+        for fname, value in (("line_id", line_id), ("user_id", user_id)):
+            if value in (False, None, 0):
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValidationError(self.env._("The %(filter)s filter takes a record id, not %(value)r.",
+                                                 filter=fname, value=value))
+            domain.append((fname, "=", value))
+        return domain
+
+    @api.model
+    def _dashboard_period(self, days, allowed):
+        try:
+            days = int(days)
+        except (TypeError, ValueError):
+            days = None
+        if days not in allowed:
+            raise ValidationError(self.env._("The period is one of %(allowed)s days, not %(days)s.",
+                                             allowed=", ".join(map(str, allowed)), days=days))
+        return days
+
+    @api.model
+    def _dashboard_choices(self):
+        """The lines and salespeople the user may filter by: those whose calls he sees."""
+        lines = self.env["crm.phone.line"].with_context(active_test=False).search([])
+        users = [user for (user,) in self._read_group([("user_id", "!=", False)], ["user_id"])]
+        return {
+            "lines": [{"id": line.id, "name": line.display_name} for line in lines],
+            "users": sorted(({"id": user.id, "name": user.display_name} for user in users),
+                            key=lambda choice: choice["name"]),
+        }
+
+    @api.model
+    def get_missed_call_dashboard(self, days=7, line_id=False, user_id=False):
+        """KPIs of the last ``days`` days against the ``days`` before, the calls and missed
+        calls per day (per week over 90 days), for one line or salesperson or all of them."""
+        days = self._dashboard_period(days, (7, 30, 90))
+        filters = self._dashboard_filters(line_id, user_id)
         now = fields.Datetime.now()
-        current = self._kpis(now - timedelta(days=days), now)
-        previous = self._kpis(now - timedelta(days=2 * days), now - timedelta(days=days))
+        current_from, previous_from = now - timedelta(days=days), now - timedelta(days=2 * days)
+        current = self._kpis(current_from, now, filters)
+        previous = self._kpis(previous_from, current_from, filters)
         warning = None
         if current["missed_rate"] is not None and current["missed_rate"] > MISSED_RATE_WARNING:
             warning = self.env._(
@@ -143,8 +197,88 @@ class CrmCallReport(models.Model):
                 rate=round(current["missed_rate"] * 100))
         return {
             "days": days,
+            "line_id": line_id or False,
+            "user_id": user_id or False,
             "current": current,
             "previous": previous,
             "warning": warning,
+            "currency_id": self.env.company.currency_id.id,
             "currency_symbol": self.env.company.currency_id.symbol,
+            "period": {"current": [fields.Datetime.to_string(current_from), fields.Datetime.to_string(now)],
+                       "previous": [fields.Datetime.to_string(previous_from),
+                                    fields.Datetime.to_string(current_from)]},
+            "filter_domain": filters,
+            "kpi_domains": self.KPI_CALL_DOMAINS,
+            "trend": self._trend(current_from, now, "week" if days > 31 else "day", filters),
+            **self._dashboard_choices(),
+        }
+
+    def _user_tz(self):
+        return pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+
+    @api.model
+    def _trend(self, date_from, date_to, unit, domain):
+        """Calls and missed calls per day or week of the user's timezone in [date_from,
+        date_to): every day or week, the empty ones too, with its bounds in UTC."""
+        tz = self._user_tz()
+        self.env.flush_all()  # the view reads crm_call_log and crm_lead through SQL
+        groups = self._read_group(
+            [("call_start", ">=", date_from), ("call_start", "<", date_to)] + domain,
+            [f"call_start:{unit}"], ["call_count:sum", "missed:sum"])
+        counts = {start.date(): (calls, missed) for start, calls, missed in groups}
+        first = pytz.utc.localize(date_from).astimezone(tz).date()
+        last = pytz.utc.localize(date_to).astimezone(tz).date()
+        step = timedelta(days=7 if unit == "week" else 1)
+        if unit == "week":
+            week_start = int(self.env["res.lang"]._get_data(code=self.env.lang or "en_US").week_start or 1)
+            first -= timedelta(days=(first.isoweekday() - week_start) % 7)
+        locale = babel_locale_parse(self.env.lang or "en_US")
+        points = []
+        day = first
+        while day <= last:
+            start = tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+            end = tz.localize(datetime.combine(day + step, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+            calls, missed = counts.get(day, (0, 0))
+            points.append({
+                "label": format_date(day, "MMM d", locale=locale),
+                "date_from": fields.Datetime.to_string(max(start, date_from)),
+                "date_to": fields.Datetime.to_string(min(end, date_to)),
+                "calls": calls or 0,
+                "missed": missed or 0,
+            })
+            day += step
+        return {"unit": unit, "points": points}
+
+    @api.model
+    def get_missed_call_heat_map(self, days=30, line_id=False, user_id=False):
+        """Missed and all calls per weekday and hour, each line's calls in its own timezone."""
+        days = self._dashboard_period(days, (7, 30, 90))
+        filters = self._dashboard_filters(line_id, user_id)
+        now = fields.Datetime.now()
+        date_from = now - timedelta(days=days)
+        self.env.flush_all()  # the view reads crm_call_log and crm_lead through SQL
+        groups = self._read_group(
+            [("call_start", ">=", date_from), ("call_start", "<", now)] + filters,
+            ["call_weekday", "call_hour"], ["call_count:sum", "missed:sum"])
+        cells = [[{"calls": 0, "missed": 0} for _hour in range(24)] for _day in range(7)]
+        for weekday, hour, calls, missed in groups:
+            if weekday and 0 <= (hour or 0) < 24:
+                cells[int(weekday)][hour or 0] = {"calls": calls or 0, "missed": missed or 0}
+        locale = babel_locale_parse(self.env.lang or "en_US")
+        weekdays = dict(self._fields["call_weekday"]._description_selection(self.env))
+        lines = self.env["crm.phone.line"].with_context(active_test=False).search(
+            [("id", "=", line_id)] if line_id else [])
+        return {
+            "days": days,
+            "line_id": line_id or False,
+            "user_id": user_id or False,
+            "period": [fields.Datetime.to_string(date_from), fields.Datetime.to_string(now)],
+            "filter_domain": filters,
+            "weekdays": [weekdays[str(day)] for day in range(7)],
+            "hours": [format_time(time(hour), "short", locale=locale).replace("\u202f", " ")
+                      for hour in range(24)],
+            "cells": cells,
+            "max_missed": max((cell["missed"] for row in cells for cell in row), default=0),
+            "timezones": sorted({line._calendar_tz().zone for line in lines}),
+            **self._dashboard_choices(),
         }

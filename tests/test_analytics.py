@@ -1,6 +1,9 @@
 from datetime import timedelta
 
+import pytz
+
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from ..tools.odoo_compat import USER_GROUPS_FIELD
@@ -99,6 +102,56 @@ class TestCallKpis(MissedCallCommon):
         groups = self.report()._read_group(
             [], ["call_weekday", "call_hour"], ["call_count:sum", "missed_rate:avg"])
         self.assertEqual(sorted(groups), [("0", 0, 1, 100.0), ("6", 23, 1, 100.0)])
+
+    def test_the_dashboard_trend_has_every_day_of_the_period_with_its_counts(self):
+        data = self.report().with_context(tz="America/Los_Angeles").get_missed_call_dashboard(7)
+        trend = data["trend"]
+        self.assertEqual(trend["unit"], "day")
+        self.assertEqual(len(trend["points"]), 8, "the 7 days back and today, empty days included")
+        self.assertEqual(sum(point["calls"] for point in trend["points"]), 10)
+        self.assertEqual(sum(point["missed"] for point in trend["points"]), 6)
+        self.assertEqual(trend["points"][0]["date_from"], data["period"]["current"][0])
+        self.assertEqual(trend["points"][-1]["date_to"], data["period"]["current"][1])
+        for before, after in zip(trend["points"], trend["points"][1:], strict=False):
+            self.assertEqual(before["date_to"], after["date_from"], "the days follow each other")
+        weekly = self.report().get_missed_call_dashboard(90)["trend"]
+        self.assertEqual(weekly["unit"], "week")
+        self.assertEqual(sum(point["calls"] for point in weekly["points"]), 12)
+
+    def test_the_dashboard_shows_the_share_called_back_within_5_minutes(self):
+        kpis = self.report().get_missed_call_dashboard(7)["current"]
+        self.assertAlmostEqual(kpis["callback_in_time_rate"], 1 / 6)
+
+    def test_the_dashboard_filters_by_line_and_salesperson(self):
+        other_line = self.line.copy({"name": "Second line", "number": "+14155550177"})
+        self.log(20, 1, "missed", line_id=other_line.id, user_id=self.manager.id)
+        report = self.report()
+        self.assertEqual(report.get_missed_call_dashboard(7)["current"]["calls"], 11)
+        self.assertEqual(report.get_missed_call_dashboard(7, line_id=other_line.id)["current"]["calls"], 1)
+        self.assertEqual(report.get_missed_call_dashboard(7, user_id=self.salesman.id)["current"]["calls"], 10)
+        data = report.get_missed_call_dashboard(7)
+        self.assertEqual({line["id"] for line in data["lines"]}, {self.line.id, other_line.id})
+        self.assertEqual({user["id"] for user in data["users"]}, {self.salesman.id, self.manager.id})
+
+    def test_bad_dashboard_input_gets_a_clear_error(self):
+        for kwargs in ({"days": 8}, {"days": "x"}, {"line_id": "1 OR 1=1"}, {"user_id": -3}, {"line_id": [1]}):
+            with self.subTest(**{key: repr(value) for key, value in kwargs.items()}), \
+                    self.assertRaises(ValidationError):
+                self.report().get_missed_call_dashboard(**kwargs)
+
+    def test_the_heat_map_shades_missed_calls_per_weekday_and_hour_in_the_line_timezone(self):
+        self.CallLog.search([("line_id", "=", self.line.id)]).unlink()
+        when = fields.Datetime.now() - timedelta(days=2)
+        for n, status in enumerate(("missed", "missed", "answered"), start=1):
+            self.log(n, 0, status).call_start = when
+        heat = self.report().get_missed_call_heat_map(30)
+        local = pytz.utc.localize(when).astimezone(pytz.timezone("America/New_York"))
+        self.assertEqual(heat["cells"][local.weekday()][local.hour], {"missed": 2, "calls": 3})
+        self.assertEqual(heat["max_missed"], max(c["missed"] for row in heat["cells"] for c in row))
+        self.assertEqual(len(heat["cells"]), 7)
+        self.assertTrue(all(len(row) == 24 for row in heat["cells"]), "every hour is shown")
+        self.assertEqual(heat["timezones"], ["America/New_York"])
+        self.assertEqual(heat["weekdays"][0], "Monday")
 
     def test_salesman_reads_the_analysis_of_his_company_only(self):
         other = self.env["res.company"].create({"name": "Other Co"})
