@@ -47,6 +47,7 @@
     "assets": {
         "web.assets_backend": [
             "crm_missed_call_textback/static/src/dashboard/*",
+            "crm_missed_call_textback/static/src/missed_call_notification/*",
         ],
         "web.assets_tests": [
             "crm_missed_call_textback/static/tests/tours/*",

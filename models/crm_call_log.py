@@ -6,6 +6,7 @@ import pytz
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools.translate import LazyTranslate
 
@@ -60,6 +61,13 @@ MERGE_FIELDS = {
     "object.from_number": _lt("The caller's number"),
 }
 
+# Fields of the processing, not of the call: debug mode only (see fields_get and the views).
+TECHNICAL_FIELDS = (
+    "call_sid", "textback_sid", "textback_sent", "textback_attempts", "textback_next_try", "textback_ambiguous",
+    "routed_by_dial", "screen_accepted", "crm_synced", "to_number", "from_number", "next_opening_text",
+    "textback_body", "textback_error", "responded_at",
+)
+
 WEEKDAYS = [("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"), ("4", "Friday"),
             ("5", "Saturday"), ("6", "Sunday")]
 # The 5-minute rule.
@@ -113,6 +121,20 @@ CALL_WEBHOOK_WINDOW = timedelta(hours=6)
 MESSAGE_STATUS_WINDOW = timedelta(days=7)
 
 
+def format_duration(env, seconds):
+    """'45 s', '3 min 12 s', '15 min', '2 h 5 min', as people read a duration."""
+    seconds = max(int(seconds or 0), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return env._("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes) if minutes \
+            else env._("%s h", hours)
+    if minutes:
+        return env._("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=seconds) if seconds \
+            else env._("%s min", minutes)
+    return env._("%s s", seconds)
+
+
 class TwilioReplayExpired(Exception):
     """A validly signed webhook about a call or text too old to be a genuine delivery."""
 
@@ -153,13 +175,17 @@ class CrmCallLog(models.Model):
     textback_skip_reason = fields.Selection(TEXTBACK_SKIP_REASONS, "Text-Back Skipped Because")
     textback_template_id = fields.Many2one("crm.textback.template", "Text-Back Template")
     textback_sid = fields.Char("Message SID", copy=False, index="btree_not_null")
+    textback_sent = fields.Boolean(
+        "Text Accepted by Twilio", compute="_compute_textback_sent", store=True,
+        help="Twilio accepted the text-back (it has a message SID).")
     textback_body = fields.Text("Text-Back Message")
     textback_error = fields.Char("Text-Back Error")
     textback_attempts = fields.Integer("Send Attempts")
     textback_next_try = fields.Datetime("Next Send Attempt", index="btree_not_null")
     textback_ambiguous = fields.Boolean(
-        "Maybe Sent", help="An attempt failed after the request may have reached Twilio: the next "
-                           "attempt asks Twilio whether the text exists before sending it again.")
+        "Maybe Sent",
+        help="An attempt failed after the request may have reached Twilio: the next "
+             "attempt asks Twilio whether the text exists before sending it again.")
     next_opening_text = fields.Char(help="When the business opens again, in words, for after-hours texts.")
     partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
     lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null")
@@ -187,12 +213,17 @@ class CrmCallLog(models.Model):
         help="Day of the call in the line's timezone.")
     lead_outcome = fields.Selection(
         [("open", "Open"), ("won", "Won"), ("lost", "Lost")], compute="_compute_lead_outcome", store=True)
-    lead_revenue_won = fields.Float(
+    lead_revenue_won = fields.Monetary(
         "Revenue Won", compute="_compute_lead_outcome", store=True,
         help="Expected revenue of the call's lead once won: the money missed calls brought back.")
+    currency_id = fields.Many2one(related="company_id.currency_id")
     crm_synced = fields.Boolean(
         "CRM Updated", help="The contact, lead and call-back activity of this missed call are done.")
     caller_first_name = fields.Char(compute="_compute_caller_first_name")
+    # As people read them: the caller's number formatted, durations in minutes and seconds.
+    caller_display = fields.Char("Caller Number", compute="_compute_caller_display")
+    duration_display = fields.Char("Duration", compute="_compute_durations_display")
+    callback_delay_display = fields.Char("Called Back After", compute="_compute_durations_display")
 
     _call_sid_uniq = Constraint("unique(call_sid)", "A call is logged once: this Call SID exists already.")
 
@@ -200,6 +231,25 @@ class CrmCallLog(models.Model):
     def _compute_user_id(self):
         for log in self:
             log.user_id = log.line_id.user_id
+
+    @api.depends("textback_sid")
+    def _compute_textback_sent(self):
+        for log in self:
+            log.textback_sent = bool(log.textback_sid)
+
+    @api.depends("from_number")
+    def _compute_caller_display(self):
+        for log in self:
+            number = log._caller_e164()
+            log.caller_display = number and log._phone_format(
+                number=number, country=log.company_id.country_id, force_format="INTERNATIONAL") \
+                or log.from_number or self.env._("Unknown caller")
+
+    @api.depends("duration", "callback_seconds", "status", "called_back_at")
+    def _compute_durations_display(self):
+        for log in self:
+            log.duration_display = log.status == "answered" and format_duration(self.env, log.duration)
+            log.callback_delay_display = log.called_back_at and format_duration(self.env, log.callback_seconds)
 
     @api.depends("lead_id")
     @api.depends_context("uid")
@@ -239,16 +289,26 @@ class CrmCallLog(models.Model):
             else:
                 log.lead_outcome, log.lead_revenue_won = ("open" if lead.active else "lost"), 0.0
 
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """The technical fields (Twilio SIDs, send attempts, flags of the processing) are
+        shown in debug mode only, and never offered in "Add Custom Group"."""
+        result = super().fields_get(allfields, attributes)
+        for fname in TECHNICAL_FIELDS:
+            if "groupable" in result.get(fname, {}):
+                result[fname]["groupable"] = False
+        return result
+
     def mail_allowed_qweb_expressions(self):
         # The merge fields of text-back templates: usable by every template author.
         # Any other expression needs Odoo's "Mail Template Editor" group.
         return super().mail_allowed_qweb_expressions() + tuple(MERGE_FIELDS)
 
+    @api.depends("from_number", "line_id.name")
     def _compute_display_name(self):
         for log in self:
             log.display_name = self.env._(
-                "%(number)s on %(line)s",
-                number=log.from_number or self.env._("Unknown caller"), line=log.line_id.name or "")
+                "%(number)s on %(line)s", number=log.caller_display, line=log.line_id.name or "")
 
     # ------------------------------------------------------------
     # Twilio webhooks (called by the controller, as superuser, for the
@@ -600,7 +660,10 @@ class CrmCallLog(models.Model):
             _logger.warning("Text-back of call %s failed: %s", self.call_sid, error)
 
     def action_retry_textback(self):
-        """Queue a failed text-back again (button on the call log)."""
+        """Queue a failed text-back again (button on the call log, for sales managers)."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(self.env._("Only sales managers can send a text-back again."))
+        self.check_access("write")
         for log in self.filtered(lambda log: log.textback_state == "failed" and log.textback_body):
             log.write({
                 "textback_state": "queued",
@@ -666,6 +729,28 @@ class CrmCallLog(models.Model):
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------
+
+    def action_call_back(self):
+        """Call the caller from this device (its dialer or softphone), as Odoo's phone links do."""
+        self.ensure_one()
+        self.check_access("read")
+        number = self._caller_e164()
+        if not number:
+            raise UserError(self.env._("This caller withheld their number or gave none that can be called back."))
+        return {"type": "ir.actions.act_url", "url": f"tel:{number}", "target": "self"}
+
+    def action_mark_called_back(self):
+        """The salesperson called back: done with the lead's call-back activity (which records
+        the call-back of the lead's missed calls), or the call itself marked called back."""
+        self.check_access("read")
+        call_type = self.env.ref("mail.mail_activity_data_call")
+        for log in self.filtered(lambda log: log.status == "missed" and not log.called_back_at):
+            activities = log.lead_readable and log.lead_id.activity_ids.filtered(
+                lambda activity: activity.activity_type_id == call_type)
+            if activities:
+                activities.action_feedback(feedback=self.env._("Called back (from the call log)."))
+            log.sudo()._mark_called_back(fields.Datetime.now())
+        return True
 
     def action_open_lead(self):
         self.ensure_one()

@@ -2,6 +2,7 @@ import logging
 import re
 from collections import defaultdict
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -278,11 +279,16 @@ class CrmCallLogCrm(models.Model):
     # ------------------------------------------------------------
 
     def _call_summary(self):
-        tz = self.line_id._calendar_tz().zone
-        when = format_datetime(self.env, self.call_start, tz=tz, dt_format="medium")
+        tz = self.line_id._calendar_tz()
+        # The call's time where the line is, with its zone named: the chatter shows its own
+        # timestamps in the reader's zone, which may differ.
+        zone = pytz.utc.localize(self.call_start).astimezone(tz).strftime("%Z")
+        when = f"{format_datetime(self.env, self.call_start, tz=tz.zone, dt_format='medium')} {zone}"
         reason = dict(self._fields["missed_reason"]._description_selection(self.env)).get(self.missed_reason, "")
+        number = self._phone_format(number=self.line_id.number, country=self.company_id.country_id,
+                                    force_format="INTERNATIONAL") or self.line_id.number
         summary = self.env._("Missed call on %(line)s (%(number)s) at %(when)s: %(reason)s",
-                    line=self.line_id.name, number=self.line_id.number, when=when, reason=reason.lower())
+                    line=self.line_id.name, number=number, when=when, reason=reason.lower())
         if self.after_hours:
             summary = self.env._("%s, after hours", summary)
         return summary
@@ -335,10 +341,12 @@ class CrmCallLogCrm(models.Model):
         fresh_after = fields.Datetime.now() - NOTIFICATION_FRESHNESS
         for log, lead, partner, user in news:
             if log.call_start >= fresh_after:
-                user._bus_send("simple_notification", {
-                    "type": "warning",
-                    "sticky": True,
+                # Shown with "Open lead" and "Call back" buttons (static/src/missed_call_notification).
+                user._bus_send("crm_missed_call_textback/missed_call", {
                     "title": self.env._("Missed call: call back within 5 minutes"),
                     "message": self.env._("%(caller)s called %(line)s. Lead: %(lead)s",
-                                 caller=partner.name, line=log.line_id.name, lead=lead.name),
+                                          caller=partner.name, line=log.line_id.name, lead=lead.name),
+                    "lead_id": lead.id,
+                    "call_log_id": log.id,
+                    "number": log._caller_e164(),
                 })

@@ -56,13 +56,15 @@ class CrmCallReport(models.Model):
     callback_seconds = fields.Float("Seconds to Call Back (avg)", aggregator="avg", readonly=True)
     callback_in_time = fields.Integer("Called Back Within 5 Minutes", readonly=True)
     lead_won = fields.Integer("Leads Won", readonly=True)
-    revenue_won = fields.Float(readonly=True)
+    revenue_won = fields.Monetary(readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(f"""
             CREATE OR REPLACE VIEW {self._table} AS (
-                SELECT l.id, l.call_start, l.line_id, l.user_id, l.company_id, l.status, l.missed_reason,
+                SELECT l.id, l.call_start, l.line_id, l.user_id, l.company_id, company.currency_id,
+                       l.status, l.missed_reason,
                        l.after_hours, l.textback_state, l.textback_skip_reason, l.textback_template_id,
                        l.call_hour, l.call_weekday, l.lead_id, l.lead_outcome,
                        1 AS call_count,
@@ -85,6 +87,7 @@ class CrmCallReport(models.Model):
                        CASE WHEN l.lead_outcome = 'won' AND first_call.is_first = 1 THEN l.lead_revenue_won
                             ELSE 0 END AS revenue_won
                   FROM crm_call_log l
+                  JOIN res_company company ON company.id = l.company_id
                   LEFT JOIN LATERAL (
                        SELECT (NOT EXISTS (
                                   SELECT 1 FROM crm_call_log e
@@ -136,7 +139,7 @@ class CrmCallReport(models.Model):
     KPI_CALL_DOMAINS = {
         "calls": [],
         "missed_rate": [("status", "=", "missed")],
-        "delivery_rate": [("textback_sid", "!=", False)],
+        "delivery_rate": [("textback_sent", "=", True)],
         "response_rate": [("status", "=", "missed"), ("responded", "=", True)],
         "callback_median_seconds": [("status", "=", "missed"), ("called_back_at", "!=", False)],
         "callback_in_time_rate": [("status", "=", "missed"), ("called_back_in_time", "=", True)],
@@ -171,7 +174,8 @@ class CrmCallReport(models.Model):
     @api.model
     def _dashboard_choices(self):
         """The lines and salespeople the user may filter by: those whose calls he sees."""
-        lines = self.env["crm.phone.line"].with_context(active_test=False).search([])
+        # A company has a handful of lines: the filter offers them all.
+        lines = self.env["crm.phone.line"].with_context(active_test=False).search([], limit=500)
         users = [user for (user,) in self._read_group([("user_id", "!=", False)], ["user_id"])]
         return {
             "lines": [{"id": line.id, "name": line.display_name} for line in lines],

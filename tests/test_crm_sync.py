@@ -1,3 +1,4 @@
+import json
 import re
 from collections import Counter
 from datetime import timedelta
@@ -9,7 +10,7 @@ from odoo.tests import tagged
 from odoo.tools import format_datetime, mute_logger
 
 from ..models.crm_call_log_crm import CRM_BATCH_SIZE
-from .common import CALLER, WEDNESDAY_10AM_NY, MissedCallCommon
+from .common import CALLER, WEDNESDAY_10AM_NY, MissedCallCommon, call_sid
 
 
 @tagged("post_install", "-at_install")
@@ -46,6 +47,10 @@ class TestMissedCallCrm(MissedCallCommon):
         notes = self.env["bus.bus"].search([]).filtered(lambda note: "call back within 5 minutes" in note.message)
         self.assertEqual(len(notes), 1)
         self.assertIn("415-555-0123", notes.message)
+        payload = json.loads(notes.message)["payload"]
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertEqual((payload["lead_id"], payload["number"]), (log.lead_id.id, CALLER),
+                         "the pop-up opens the lead and calls the caller back")
         self.assertTrue(any(f'"res.partner", {self.salesman.partner_id.id}' in note.channel
                             or str(self.salesman.partner_id.id) in note.channel for note in notes))
 

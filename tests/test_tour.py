@@ -1,21 +1,100 @@
-"""The main path of a sales manager, in a real browser: an Odoo tour run by
-HttpCase in headless Chromium."""
-from odoo.tests import tagged
+"""What people do in a real browser: Odoo tours run by HttpCase in headless Chromium."""
+import os
+from datetime import timedelta
+from unittest.mock import patch
 
+from odoo import fields
+from odoo.tests import new_test_user, tagged
+
+from .common import CALLER, call_sid
 from .test_webhooks import TwilioWebhookCase
 
 
+class TourCase(TwilioWebhookCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin = cls.env.ref("base.user_admin")
+        cls.admin.company_id = cls.company
+
+    def missed_call(self, n=1, caller=CALLER, line=None):
+        """A call that rang and was not answered, through the signed webhooks, with its CRM update."""
+        line = line or self.line
+        self.incoming_call(n, caller=caller, to=line.number)
+        self.dial_status(n, status="no-answer", to=line.number)
+        self.run_crm_cron()
+        return self.CallLog.search([("call_sid", "=", call_sid(n))])
+
+
 @tagged("post_install", "-at_install")
-class TestMissedCallTour(TwilioWebhookCase):
+class TestMissedCallTour(TourCase):
 
     def test_main_path_from_the_call_log_to_the_lead_the_dashboard_and_a_template(self):
-        admin = self.env.ref("base.user_admin")
-        admin.company_id = self.company
-        self.incoming_call()
-        self.dial_status(status="no-answer")
-        self.CallLog._cron_crm_sync(auto_commit=False)
-        log = self.CallLog.search([("line_id", "=", self.line.id)])
+        log = self.missed_call()
         self.assertTrue(log.lead_id, "the tour follows the call to its lead")
         self.start_tour("/odoo", "crm_missed_call_textback_main_path", login="admin", timeout=180)
         template = self.env.ref("crm_missed_call_textback.textback_template_in_hours")
         self.assertEqual(template.preview_segments, 1, "the tour discarded its edit")
+
+    def test_connect_wizard_connects_an_account_number_and_buys_one(self):
+        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
+        self.start_tour("/odoo", "crm_missed_call_textback_connect_wizard", login="admin", timeout=180)
+        lines = self.env["crm.phone.line"].search([("company_id", "=", self.company.id)])
+        self.assertEqual({(line.name, line.number) for line in lines - self.line},
+                         {("Shop line", "+18089255327"), ("Bought line", "+18089251571")})
+        self.assertTrue(all(line.twilio_number_sid and line.forward_to == "+14155550199" for line in lines - self.line))
+
+    def test_a_template_typo_is_refused_and_a_failing_template_loses_no_call(self):
+        template = self.env["crm.textback.template"].create({
+            "name": "Booking", "body": "Book at {{ object.line_id.booking_url.upper() }}"})
+        self.line.write({"template_id": template.id, "after_hours_template_id": False, "booking_url": False})
+        log = self.missed_call(caller="+14155550188")
+        self.assertEqual((log.status, log.textback_state), ("missed", "failed"))
+        self.start_tour("/odoo", "crm_missed_call_textback_broken_template", login="admin", timeout=180)
+        body = self.env.ref("crm_missed_call_textback.textback_template_in_hours").body
+        self.assertNotIn("next_openning_text", body)
+
+    def test_the_dashboard_trend_and_a_heat_map_cell_open_their_calls(self):
+        self.line.calendar_id = self.env["resource.calendar"].create({
+            "name": "New York hours", "tz": "America/New_York", "company_id": self.company.id})
+        self.missed_call()
+        self.start_tour("/odoo", "crm_missed_call_textback_dashboard_heat_map", login="admin", timeout=180)
+
+
+@tagged("post_install", "-at_install")
+class TestSalespersonTour(TourCase):
+
+    def test_an_own_documents_salesperson_sees_his_calls_lead_and_dashboard_without_errors(self):
+        salesman = new_test_user(
+            self.env, login="mctb_tour_salesman", password="mctb_tour_salesman",
+            groups="sales_team.group_sale_salesman", company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)])
+        colleague = new_test_user(
+            self.env, login="mctb_tour_colleague", groups="sales_team.group_sale_salesman",
+            company_id=self.company.id, company_ids=[(6, 0, self.company.ids)])
+        self.line.user_id = salesman
+        colleague_line = self.line.copy({"name": "Colleague's line", "number": "+14155550180", "user_id": colleague.id})
+        self.missed_call(1, caller="+14155550111")
+        self.missed_call(2, caller="+14155550122", line=colleague_line)
+        self.start_tour("/odoo", "crm_missed_call_textback_salesperson", login="mctb_tour_salesman", timeout=180)
+
+
+@tagged("post_install", "-at_install")
+class TestOverdueFilterTour(TourCase):
+
+    def test_call_back_overdue_is_right_in_a_browser_west_of_utc(self):
+        now = fields.Datetime.now()
+        calls = {}
+        for n, minutes in ((1, 6), (2, 2), (3, 10)):
+            calls[minutes] = self.CallLog.create({
+                "call_sid": call_sid(n), "line_id": self.line.id, "from_number": f"+141555501{minutes:02d}",
+                "call_start": now - timedelta(minutes=minutes), "status": "missed",
+            })
+        won = self.env["crm.lead"].create({"name": "Won", "company_id": self.company.id})
+        won.action_set_won()
+        calls[10].lead_id = won
+        self.admin.tz = "America/Los_Angeles"
+        # The browser's own clock is in Los Angeles too (8 hours west of UTC).
+        with patch.dict(os.environ, {"TZ": "America/Los_Angeles"}):
+            self.start_tour("/odoo", "crm_missed_call_textback_overdue", login="admin", timeout=180)

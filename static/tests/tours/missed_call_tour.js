@@ -47,7 +47,7 @@ registry.category("web_tour.tours").add("crm_missed_call_textback_main_path", {
         ...openMenu("crm_call_log_menu"),
         {
             content: "Open the missed call",
-            trigger: ".o_list_renderer .o_data_row .o_data_cell[name='from_number']",
+            trigger: ".o_list_renderer .o_data_row .o_data_cell[name='caller_display']",
             run: "click",
         },
         {
@@ -70,7 +70,7 @@ registry.category("web_tour.tours").add("crm_missed_call_textback_main_path", {
         ...openMenu("crm_missed_call_dashboard_menu"),
         {
             content: "The dashboard counts the call",
-            trigger: ".o_missed_call_dashboard .card[data-kpi='calls'] .o_kpi_value:contains('1')",
+            trigger: ".o_missed_call_dashboard .o_missed_call_kpi[data-kpi='calls'] .o_kpi_value:contains('1')",
         },
         {
             content: "Switch to the last 30 days",

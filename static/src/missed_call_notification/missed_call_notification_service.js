@@ -1,0 +1,54 @@
+/** @odoo-module **/
+
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+
+/**
+ * The 5-minute rule: a missed call pops up for its salesperson wherever he is in Odoo,
+ * with the caller's lead one click away and a button that calls the caller back.
+ */
+export const missedCallNotificationService = {
+    dependencies: ["bus_service", "notification", "action"],
+    start(env, { bus_service, notification, action }) {
+        bus_service.subscribe("crm_missed_call_textback/missed_call", (payload) => {
+            const buttons = [];
+            const close = () => closeNotification?.();
+            if (payload.lead_id) {
+                buttons.push({
+                    name: _t("Open lead"),
+                    primary: true,
+                    onClick: () => {
+                        close();
+                        action.doAction({
+                            type: "ir.actions.act_window",
+                            res_model: "crm.lead",
+                            res_id: payload.lead_id,
+                            views: [[false, "form"]],
+                            target: "current",
+                        });
+                    },
+                });
+            }
+            if (payload.number) {
+                buttons.push({
+                    name: _t("Call back"),
+                    icon: "fa-phone",
+                    onClick: () => {
+                        close();
+                        window.location.href = `tel:${payload.number}`;
+                    },
+                });
+            }
+            const closeNotification = notification.add(payload.message, {
+                title: payload.title,
+                type: "warning",
+                sticky: true,
+                className: "o_missed_call_notification",
+                buttons,
+            });
+        });
+        bus_service.start();
+    },
+};
+
+registry.category("services").add("crm_missed_call_textback.missed_call_notification", missedCallNotificationService);
