@@ -232,10 +232,11 @@ class CrmCallLogCrm(models.Model):
         vals_list = []
         for number in numbers:
             country = countries.get(regions[number], self.env["res.country"])
+            # Written as Odoo writes a number typed in a form (its sanitized twin is E.164).
+            formatted = self.browse()._phone_format(number=number, country=country, force_format="INTERNATIONAL")
             vals_list.append({
-                "name": self.browse()._phone_format(number=number, country=country, force_format="INTERNATIONAL")
-                or number,
-                "phone": number,
+                "name": formatted or number,
+                "phone": formatted or number,
                 "country_id": country.id,
                 "company_id": company.id,
             })
@@ -266,7 +267,8 @@ class CrmCallLogCrm(models.Model):
             **(defaults or self._lead_defaults(missed_call)),
             "name": name or self.env._("Missed call from %s", partner.name),
             "partner_id": partner.id,
-            "phone": number,
+            "phone": self._phone_format(number=number, country=line.company_id.country_id,
+                                        force_format="INTERNATIONAL") or number,
             "user_id": line.user_id.id,
             "team_id": (line.team_id or line.user_id.sale_team_id.filtered(
                 lambda team: team.company_id in (line.company_id, self.env["res.company"]))).id,

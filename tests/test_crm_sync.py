@@ -23,6 +23,8 @@ class TestMissedCallCrm(MissedCallCommon):
         self.assertTrue(log.crm_synced)
         self.assertEqual(partner.name, "+1 415-555-0123")
         self.assertEqual(partner.phone_sanitized, CALLER)
+        self.assertEqual((partner.phone, lead.phone), ("+1 415-555-0123", "+1 415-555-0123"),
+                         "written as Odoo writes a number typed in a form")
         self.assertEqual(partner.country_id, self.us)
         self.assertEqual(partner.company_id, self.company)
         self.assertEqual(lead.partner_id, partner)
@@ -181,7 +183,7 @@ class TestMissedCallCrm(MissedCallCommon):
         original_create = Lead.create
 
         def create_failing_for_bad(records, vals_list):
-            if any(vals.get("phone") == bad.from_number for vals in vals_list):
+            if any(re.sub(r"\D", "", vals.get("phone") or "") == bad.from_number[1:] for vals in vals_list):
                 raise RuntimeError("database hiccup")
             return original_create(records, vals_list)
 
