@@ -55,8 +55,10 @@
     },
     "images": [
         "static/description/screenshots/call-log.png",
+        "static/description/screenshots/missed-call.png",
         "static/description/screenshots/lead-with-text-back.png",
         "static/description/screenshots/dashboard.png",
+        "static/description/screenshots/heat-map.png",
         "static/description/screenshots/template-editor.png",
     ],
 }

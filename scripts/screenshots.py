@@ -128,10 +128,14 @@ def main():
         action = "crm_missed_call_textback"
         pages = [
             ("call-log.png", f"/odoo/action-{action}.crm_call_log_action", ".o_list_renderer .o_data_row"),
+            ("missed-call.png", f"/odoo/action-{action}.crm_call_log_action/{texted[0]['id']}",
+             ".o_form_view .o_field_widget[name='textback_body']"),
             ("lead-with-text-back.png", f"/odoo/crm.lead/{texted[0]['lead_id'][0]}",
              ".o-mail-Chatter .o-mail-Message-body"),
             ("dashboard.png", f"/odoo/action-{action}.crm_missed_call_dashboard_action",
-             ".o_missed_call_dashboard .card .o_kpi_value"),
+             ".o_missed_call_dashboard .o_missed_call_trend_bar"),
+            ("heat-map.png", f"/odoo/action-{action}.crm_missed_call_heat_map_action",
+             ".o_missed_call_heat_map .o_missed_call_heat_cell_calls"),
             ("template-editor.png", f"/odoo/action-{action}.crm_textback_template_action/{template[0]}",
              ".o_form_view .o_field_widget[name='preview']"),
         ]

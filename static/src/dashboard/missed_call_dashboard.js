@@ -52,7 +52,9 @@ export class MissedCallDashboard extends Component {
             const now = current[key];
             const before = previous[key];
             // No colour nor arrow without a figure to compare with (nothing before, or 0).
+            // Neither good nor bad for a count that is no score (higherIsBetter null).
             const comparable = now !== null && before !== null && before !== 0 && now !== before;
+            const judged = comparable && higherIsBetter !== null;
             return {
                 key,
                 label,
@@ -60,12 +62,12 @@ export class MissedCallDashboard extends Component {
                 detail,
                 value: format(now),
                 previous: format(before),
-                trend: comparable ? ((now > before) === higherIsBetter ? "text-success" : "text-danger") : "text-muted",
+                trend: judged ? ((now > before) === higherIsBetter ? "text-success" : "text-danger") : "text-muted",
                 arrow: comparable ? (now > before ? "▲" : "▼") : "",
             };
         };
         return [
-            card("calls", _t("Calls"), count, true, _t("Every call to your lines, answered or missed")),
+            card("calls", _t("Calls"), count, null, _t("Every call to your lines, answered or missed")),
             card("missed_rate", _t("Missed Rate"), formatShare, false, _t("Share of calls nobody answered"),
                 _t("%s missed", current.missed)),
             card("delivery_rate", _t("Text-Back Delivery"), formatShare, true, _t("Texts delivered among texts sent"),
