@@ -61,6 +61,12 @@ MERGE_FIELDS = {
     "object.from_number": _lt("The caller's number"),
 }
 
+# What a call is and what was texted: never changed by a user (see write).
+FIXED_FIELDS = frozenset({
+    "call_sid", "line_id", "company_id", "from_number", "to_number", "call_start", "status", "textback_body",
+    "textback_sid", "textback_state", "textback_template_id", "textback_attempts", "textback_next_try",
+})
+
 # Fields of the processing, not of the call: debug mode only (see fields_get and the views).
 TECHNICAL_FIELDS = (
     "call_sid", "textback_sid", "textback_sent", "textback_attempts", "textback_next_try", "textback_ambiguous",
@@ -153,6 +159,7 @@ class CrmCallLog(models.Model):
     _description = "Call Log"
     _order = "call_start desc, id desc"
     _rec_name = "from_number"
+    _check_company_auto = True
 
     call_sid = fields.Char("Call SID", required=True, readonly=True, copy=False)
     line_id = fields.Many2one("crm.phone.line", required=True, index=True, ondelete="restrict")
@@ -173,7 +180,7 @@ class CrmCallLog(models.Model):
     textback_state = fields.Selection(
         TEXTBACK_STATES, "Text-Back", required=True, default="none", index=True)
     textback_skip_reason = fields.Selection(TEXTBACK_SKIP_REASONS, "Text-Back Skipped Because")
-    textback_template_id = fields.Many2one("crm.textback.template", "Text-Back Template")
+    textback_template_id = fields.Many2one("crm.textback.template", "Text-Back Template", check_company=True)
     textback_sid = fields.Char("Message SID", copy=False, index="btree_not_null")
     textback_sent = fields.Boolean(
         "Text Accepted by Twilio", compute="_compute_textback_sent", store=True,
@@ -187,8 +194,8 @@ class CrmCallLog(models.Model):
         help="An attempt failed after the request may have reached Twilio: the next "
              "attempt asks Twilio whether the text exists before sending it again.")
     next_opening_text = fields.Char(help="When the business opens again, in words, for after-hours texts.")
-    partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
-    lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null")
+    partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null", check_company=True)
+    lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null", check_company=True)
     lead_readable = fields.Boolean(
         compute="_compute_lead_readable",
         help="The user may open the call's lead (a salesperson sees his own leads and the unassigned ones).")
@@ -288,6 +295,13 @@ class CrmCallLog(models.Model):
                 log.lead_outcome, log.lead_revenue_won = "won", lead.expected_revenue
             else:
                 log.lead_outcome, log.lead_revenue_won = ("open" if lead.active else "lost"), 0.0
+
+    def write(self, vals):
+        """A call is a fact: its identity, caller and text are written by the add-on alone
+        (as superuser), never through the ORM by a user, whatever access rights he has."""
+        if not self.env.su and vals.keys() & FIXED_FIELDS:
+            raise AccessError(self.env._("The call, its caller and its text-back cannot be changed."))
+        return super().write(vals)
 
     @api.model
     def fields_get(self, allfields=None, attributes=None):
@@ -663,8 +677,8 @@ class CrmCallLog(models.Model):
         """Queue a failed text-back again (button on the call log, for sales managers)."""
         if not self.env.user.has_group("sales_team.group_sale_manager"):
             raise AccessError(self.env._("Only sales managers can send a text-back again."))
-        self.check_access("write")
-        for log in self.filtered(lambda log: log.textback_state == "failed" and log.textback_body):
+        self.check_access("read")
+        for log in self.sudo().filtered(lambda log: log.textback_state == "failed" and log.textback_body):
             log.write({
                 "textback_state": "queued",
                 "textback_sid": False,

@@ -15,6 +15,7 @@ class CrmLead(models.Model):
 
     def action_view_call_logs(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_missed_call_textback.crm_call_log_action")
         action["domain"] = [("lead_id", "=", self.id)]
         action["context"] = {"create": False}

@@ -5,7 +5,7 @@ import pytz
 from babel.dates import format_date, format_time
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import babel_locale_parse
 
 from ..tools import twilio_api
@@ -48,10 +48,10 @@ class CrmPhoneLine(models.Model):
              "text. Hours are read in the calendar's timezone; public holidays count as closed. "
              "Leave empty to treat every call as in hours.")
     template_id = fields.Many2one(
-        "crm.textback.template", "In-Hours Text", domain=[("kind", "=", "in_hours")],
+        "crm.textback.template", "In-Hours Text", domain=[("kind", "=", "in_hours")], check_company=True,
         default=lambda self: self._default_template("in_hours"))
     after_hours_template_id = fields.Many2one(
-        "crm.textback.template", "After-Hours Text", domain=[("kind", "=", "after_hours")],
+        "crm.textback.template", "After-Hours Text", domain=[("kind", "=", "after_hours")], check_company=True,
         default=lambda self: self._default_template("after_hours"),
         help="Sent outside business hours. When empty, the in-hours text is sent instead.")
     user_id = fields.Many2one(
@@ -279,8 +279,16 @@ class CrmPhoneLine(models.Model):
     def _twilio_client(self):
         return self.company_id._twilio_client()
 
+    def _check_manager(self):
+        """What changes a line's number at Twilio, or texts from it, is for sales managers of
+        the line's company, on the server as in the views."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(self.env._("Only sales managers can manage the phone lines' Twilio numbers."))
+        self.check_access("write")
+
     def action_connect_webhooks(self):
         """Point the Twilio number's calls, call statuses and texts at this Odoo."""
+        self._check_manager()
         for line in self:
             line._check_connectable()
             try:
@@ -292,6 +300,7 @@ class CrmPhoneLine(models.Model):
 
     def action_disconnect_webhooks(self):
         """Stop Twilio from sending the number's calls and texts to Odoo."""
+        self._check_manager()
         for line in self.filtered("twilio_number_sid"):
             try:
                 twilio_api.clear_number(line._twilio_client(), line.twilio_number_sid)
@@ -308,6 +317,9 @@ class CrmPhoneLine(models.Model):
     def action_simulate_missed_call(self):
         """Open the simulation of a missed call on this line (sandbox only)."""
         self.ensure_one()
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only administrators can simulate a missed call."))
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Simulate a Missed Call"),
@@ -320,6 +332,7 @@ class CrmPhoneLine(models.Model):
     def action_send_test_text(self):
         """Text the line's own phone (Forward To) through the same path as a text-back."""
         self.ensure_one()
+        self._check_manager()
         try:
             twilio_api.send_message(
                 self._twilio_client(), to=self.forward_to, from_=self.number,
@@ -338,6 +351,7 @@ class CrmPhoneLine(models.Model):
 
     def action_view_calls(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_missed_call_textback.crm_call_log_action")
         action["domain"] = [("line_id", "=", self.id)]
         action["context"] = {"default_line_id": self.id}

@@ -17,6 +17,7 @@ class CrmTextbackReply(models.Model):
     _description = "Text Received on a Line"
     _order = "create_date desc, id desc"
     _rec_name = "from_number"
+    _check_company_auto = True
 
     message_sid = fields.Char("Message SID", required=True, readonly=True)
     line_id = fields.Many2one("crm.phone.line", required=True, ondelete="cascade", index=True)
@@ -26,9 +27,9 @@ class CrmTextbackReply(models.Model):
     keyword = fields.Selection(
         [("opt_out", "Opt-out (STOP)"), ("opt_in", "Opt-in (START)"), ("help", "Help")],
         help="A carrier keyword: the text changes the number's opt-out, or asks for help.")
-    call_log_id = fields.Many2one("crm.call.log", "Missed Call Answered", index="btree_not_null")
-    lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null")
-    partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null")
+    call_log_id = fields.Many2one("crm.call.log", "Missed Call Answered", index="btree_not_null", check_company=True)
+    lead_id = fields.Many2one("crm.lead", index="btree_not_null", ondelete="set null", check_company=True)
+    partner_id = fields.Many2one("res.partner", "Contact", index="btree_not_null", check_company=True)
 
     _message_sid_uniq = Constraint("unique(message_sid)", "A text is recorded once: this Message SID exists already.")
 

@@ -3,7 +3,7 @@ import re
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools.rendering_tools import parse_inline_template
 
@@ -56,6 +56,38 @@ class CrmTextbackTemplate(models.Model):
 
     def _compute_render_model(self):
         self.render_model = "crm.call.log"
+
+    # ------------------------------------------------------------
+    # Shared templates
+    # ------------------------------------------------------------
+    # A template without a company is offered to every company: changing it changes what
+    # every company's callers read. Only a user of every company, or an administrator,
+    # may change or delete one; others duplicate it for their company.
+
+    def _check_shared_templates_editable(self):
+        if self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        if self.filtered(lambda template: not template.company_id) and (
+                self.env["res.company"].sudo().search([]) - self.env.user.company_ids):
+            raise AccessError(self.env._(
+                "This template is shared by all companies: changing it changes what the callers of every "
+                "company receive. Only a user of every company or an administrator may change it; duplicate "
+                "it for your company instead."))
+
+    def write(self, vals):
+        self._check_shared_templates_editable()
+        result = super().write(vals)
+        if "company_id" in vals:
+            self._check_shared_templates_editable()  # made shared by this change
+        return result
+
+    def unlink(self):
+        self._check_shared_templates_editable()
+        return super().unlink()
+
+    def update_field_translations(self, field_name, translations, *args, **kwargs):
+        self._check_shared_templates_editable()
+        return super().update_field_translations(field_name, translations, *args, **kwargs)
 
     merge_fields_help = fields.Html(compute="_compute_merge_fields_help", sanitize=False)
 

@@ -1,6 +1,6 @@
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import Form, new_test_user, tagged
 
@@ -43,8 +43,10 @@ class TestAccess(MissedCallCommon):
 
     def test_manager_configures_lines_and_templates(self):
         self.line.with_user(self.manager).write({"ring_timeout": 15})
-        self.template_in_hours.with_user(self.manager).write({"name": "Ours"})
-        self.assertEqual(self.line.ring_timeout, 15)
+        own = self.env["crm.textback.template"].with_user(self.manager).create({
+            "name": "Ours", "body": "Hi", "company_id": self.company.id})
+        own.write({"name": "Ours, better"})
+        self.assertEqual((self.line.ring_timeout, own.name), (15, "Ours, better"))
 
     def test_portal_user_reads_nothing(self):
         for record in (self.log, self.line, self.template_in_hours):
@@ -194,3 +196,63 @@ class TestOwnDocuments(MissedCallCommon):
                 "MessageSid": f"SM{900 + n:032x}", "From": log.from_number, "To": log.line_id.number, "Body": "Hi"})
         seen = Reply.with_user(self.salesman).search([("company_id", "=", self.company.id)])
         self.assertEqual(seen.lead_id, self.mine.lead_id)
+
+
+@tagged("post_install", "-at_install")
+class TestServerSideAccess(MissedCallCommon):
+    """The view is not the wall: every public method checks its group on the server, and
+    no record of one company may point at another's."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.line.twilio_number_sid = "PN" + "1" * 32
+        cls.other_company = cls.env["res.company"].create({"name": "Other Co", "country_id": cls.us.id})
+        cls.other_template = cls.env["crm.textback.template"].create({
+            "name": "Theirs", "body": "Hi from Other Co", "company_id": cls.other_company.id})
+
+    def test_sales_users_cannot_call_the_manager_line_buttons_over_rpc(self):
+        line = self.line.with_user(self.salesman)
+        with patch.object(twilio_api, "configure_number") as configure, \
+                patch.object(twilio_api, "clear_number") as clear, self.mock_twilio_send() as sent:
+            for method in ("action_send_test_text", "action_disconnect_webhooks", "action_connect_webhooks",
+                           "action_simulate_missed_call"):
+                with self.subTest(method=method), self.assertRaises(AccessError):
+                    getattr(line, method)()
+        self.assertFalse(configure.called or clear.called or sent.sent, "nothing reached Twilio")
+
+    def test_nobody_rewrites_a_call_log_over_rpc(self):
+        log = self.new_call()
+        other_user = new_test_user(self.env, login="mctb_other_seller", groups="sales_team.group_sale_manager",
+                                   company_id=self.other_company.id, company_ids=self.other_company.ids)
+        other_line = self.env["crm.phone.line"].create({
+            "name": "Theirs", "number": "+14155550170", "forward_to": "+14155550171",
+            "company_id": self.other_company.id, "user_id": other_user.id})
+        for values in ({"line_id": other_line.id}, {"textback_body": "Call us now"}, {"from_number": "+15555550000"},
+                       {"textback_state": "queued"}):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                log.with_user(self.manager).write(values)
+        self.assertEqual(log.line_id, self.line)
+
+    def test_a_line_never_takes_another_company_template(self):
+        with self.assertRaises(UserError):
+            self.line.with_user(self.manager).template_id = self.other_template
+
+    def test_a_shared_template_is_changed_only_by_users_of_every_company(self):
+        shared = self.template_in_hours
+        with self.assertRaisesRegex(AccessError, "shared by all companies"):
+            shared.with_user(self.manager).write({"body": "Changed for everybody"})
+        with self.assertRaises(AccessError):
+            shared.with_user(self.manager).update_field_translations("body", {"fr_FR": "Changé pour tous"})
+        with self.assertRaises(AccessError):
+            shared.with_user(self.manager).unlink()
+        own = self.env["crm.textback.template"].with_user(self.manager).create({
+            "name": "Ours", "body": "Hi {{ object.caller_first_name }}", "company_id": self.company.id})
+        with self.assertRaises(AccessError):
+            own.write({"company_id": False})  # sharing it would change nobody else's, but is theirs to decide
+        own.write({"body": "Hello {{ object.caller_first_name }}"})
+        everywhere = new_test_user(
+            self.env, login="mctb_everywhere", groups="sales_team.group_sale_manager",
+            company_id=self.company.id, company_ids=[(6, 0, self.env["res.company"].search([]).ids)])
+        shared.with_user(everywhere).write({"name": "Sorry we missed you (all companies)"})
+        self.assertEqual(shared.name, "Sorry we missed you (all companies)")
