@@ -532,8 +532,9 @@ class CrmCallLog(models.Model):
     # Text-back
     # ------------------------------------------------------------
 
-    def _caller_can_be_texted(self):
-        """None when the caller can be texted, else the skip reason."""
+    def _caller_can_be_texted(self, lookup=True):
+        """None when the caller can be texted, else the skip reason. ``lookup``: ask Twilio
+        Lookup whether the number is a landline (when the company wants it; billed)."""
         self.ensure_one()
         if self._caller_withheld():
             return "withheld"
@@ -547,7 +548,7 @@ class CrmCallLog(models.Model):
             return "blacklisted"
         if self.env["crm.sms.unreachable"].search_count([("number", "=", number)], limit=1):
             return "unreachable"
-        if self.company_id.missed_call_landline_lookup \
+        if lookup and self.company_id.missed_call_landline_lookup \
                 and not self.env["crm.phone.lookup"]._can_receive_texts(self.company_id, number):
             return "landline"
         return None
@@ -609,31 +610,61 @@ class CrmCallLog(models.Model):
         return f"{self.get_base_url()}/missed_call/twilio/message_status"
 
     def _textback_send(self, auto_commit=False):
-        """One attempt to send the queued text-back through Twilio. After an attempt
-        that may have reached Twilio, Twilio is first asked whether the text exists."""
+        """One attempt to send the queued text-back through Twilio, exactly once whatever
+        dies when:
+
+        1. The attempt is marked as possibly sent, and committed, before the request leaves:
+           if the process dies while Twilio holds the request, the next attempt (the retry
+           cron, once the lease runs out) asks Twilio whether the text exists first.
+        2. Then, holding the log's row (so the SID written below never loses to a concurrent
+           update) and the caller's (which an opt-out of the number takes too, so a STOP
+           committed before this attempt is always seen): the caller is checked again (opted
+           out, unreachable, one of our lines), Twilio is asked when an earlier attempt may
+           have sent the text, the text is sent, and the answer recorded.
+        """
         self.ensure_one()
+        if not self._lock_queued_text(auto_commit):
+            return
+        maybe_sent_before = self.textback_ambiguous
         if auto_commit:
-            # Hold the row while Twilio is called: the CRM cron skips it, so the SID written
-            # below never loses to a concurrent update (a lost SID would mean a second text).
-            self.env.cr.execute("SELECT id FROM crm_call_log WHERE id = %s FOR UPDATE", [self.id])
-            self.invalidate_recordset()
-            if self.textback_sid or self.textback_state != "queued":
+            self.write({"textback_ambiguous": True, "textback_next_try": fields.Datetime.now() + SEND_LEASE})
+            self._commit(auto_commit)
+            if not self._lock_queued_text(auto_commit):
                 return
+        self.env["crm.caller"]._lock(self.company_id, {self.from_number: self.call_start})
+        skip_reason = self._caller_can_be_texted(lookup=False)
+        if skip_reason:
+            self.write({"textback_state": "skipped", "textback_skip_reason": skip_reason,
+                        "textback_next_try": False, "textback_ambiguous": maybe_sent_before})
+            self._commit(auto_commit)
+            return
         try:
             client = self.company_id._twilio_client()
             message = {"to": self.from_number, "from_": self.line_id.number, "body": self.textback_body}
             found = None
-            if self.textback_ambiguous:
+            if maybe_sent_before:
                 found = twilio_api.find_sent_message(
                     client, **message, sent_after=pytz.utc.localize(self.call_start))
             sid, status = found or twilio_api.send_message(
                 client, **message, status_callback=self._message_status_url(),
                 messaging_service_sid=self.line_id.messaging_service_sid or None)
         except twilio_api.TwilioSendError as error:
-            self._textback_attempt_failed(error)
+            self._textback_attempt_failed(error, maybe_sent_before)
         else:
             self._textback_accepted(sid, status)
         self._commit(auto_commit)
+        if auto_commit and self.textback_sid:
+            # Status callbacks that arrived while the request was open, now that the SID is known.
+            self.env["crm.textback.early.status"]._apply(self)
+            self._commit(auto_commit)
+
+    def _lock_queued_text(self, auto_commit):
+        """Whether this log's text still waits to be sent, read again under the row's lock
+        (only when committing: a test's single transaction needs no lock)."""
+        if auto_commit:
+            self.env.cr.execute("SELECT id FROM crm_call_log WHERE id = %s FOR UPDATE", [self.id])
+            self.invalidate_recordset()
+        return self.textback_state == "queued" and not self.textback_sid
 
     def _textback_accepted(self, sid, status):
         self.write({
@@ -648,7 +679,7 @@ class CrmCallLog(models.Model):
             self._apply_message_status(status)
         self.env["crm.textback.early.status"]._apply(self)
 
-    def _textback_attempt_failed(self, error):
+    def _textback_attempt_failed(self, error, maybe_sent_before=False):
         attempts = self.textback_attempts + 1
         if error.transient and attempts < MAX_SEND_ATTEMPTS:
             delay = max(RETRY_DELAYS[attempts - 1] * random.uniform(0.8, 1.2), error.retry_after or 0)
@@ -659,7 +690,7 @@ class CrmCallLog(models.Model):
                     "%(error)s (attempt %(attempt)s, trying again)", error=error, attempt=attempts),
                 "textback_next_try": next_try,
                 # Once an attempt may have reached Twilio, every later one asks first.
-                "textback_ambiguous": self.textback_ambiguous or error.ambiguous,
+                "textback_ambiguous": maybe_sent_before or error.ambiguous,
             })
             self.env.ref("crm_missed_call_textback.ir_cron_textback_retry")._trigger(next_try)
             _logger.info("Text-back of call %s will be tried again at %s: %s", self.call_sid, next_try, error)
@@ -669,6 +700,7 @@ class CrmCallLog(models.Model):
                 "textback_attempts": attempts,
                 "textback_error": str(error),
                 "textback_next_try": False,
+                "textback_ambiguous": maybe_sent_before or error.ambiguous,
             })
             self.env["crm.sms.unreachable"]._remember(self.from_number, error.code)
             _logger.warning("Text-back of call %s failed: %s", self.call_sid, error)
@@ -706,7 +738,15 @@ class CrmCallLog(models.Model):
                 continue
             log.textback_next_try = now + SEND_LEASE
             self._commit(auto_commit)
-            log._textback_send(auto_commit=auto_commit)
+            try:
+                log._textback_send(auto_commit=auto_commit)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                if not auto_commit:
+                    raise
+                # A STOP or a CRM update of the same caller won the row: this text is tried
+                # again once its lease runs out (marked as possibly sent, so Twilio is asked first).
+                self.env.cr.rollback()
+                _logger.info("Text-back of call %s left for the next run: concurrent update", log.call_sid)
         self.env["crm.textback.early.status"]._apply_all()
         self._commit(auto_commit)
 

@@ -56,6 +56,9 @@ class CrmTextbackReply(models.Model):
         number = self.env["crm.call.log"]._normalize_caller_number(params.get("From"), line)
         if not number:
             return self, None
+        # The caller's row serializes this text with a text-back being sent to the number: a
+        # STOP committed first is always seen by the send, or the send goes out first.
+        self.env["crm.caller"]._lock(line.company_id, {number: fields.Datetime.now()})
         reply = self.create({
             "message_sid": params["MessageSid"],
             "line_id": line.id,

@@ -327,3 +327,73 @@ class TestMessageStatus(MissedCallCommon):
         self.CallLog._cron_textback_retry(auto_commit=False)
         self.assertEqual(self.log.textback_state, "sent")
         self.assertFalse(self.env["crm.textback.early.status"].search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestEverySendChecksTheCaller(MissedCallCommon):
+    """An opt-out, a number found unreachable or turned into one of our lines counts at
+    the moment of every send attempt, not only the first."""
+
+    def stop(self, n=1):
+        return self.env["crm.textback.reply"]._twilio_incoming_sms(self.company, {
+            "MessageSid": message_sid(700 + n), "From": CALLER, "To": LINE_NUMBER, "Body": "STOP"})
+
+    def test_a_text_waiting_for_its_retry_is_not_sent_after_stop(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("Twilio error 503: unavailable", transient=True, status=503)])
+        self.assertEqual(log.textback_state, "queued")
+        self.stop()
+        with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(recorder.sent, [])
+        self.assertEqual((log.textback_state, log.textback_skip_reason), ("skipped", "blacklisted"))
+
+    def test_a_failed_text_retried_after_stop_is_not_sent(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("Twilio error 30003", transient=False, code=30003)])
+        self.stop()
+        log.with_user(self.manager).action_retry_textback()
+        with self.mock_twilio_send() as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(recorder.sent, [])
+        self.assertEqual(log.textback_skip_reason, "blacklisted")
+
+    def test_a_number_that_became_one_of_our_lines_is_not_texted_on_retry(self):
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("Twilio error 503: unavailable", transient=True, status=503)])
+        self.line.copy({"name": "Second line", "number": CALLER})
+        with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual((recorder.sent, log.textback_skip_reason), ([], "own_number"))
+
+    def test_an_attempt_is_marked_possibly_sent_before_the_request_leaves(self):
+        # As a webhook does it (auto_commit); each commit records the state it would make durable.
+        log = self.new_call()
+        log.write({"status": "missed", "missed_reason": "no-answer"})
+        log._textback_prepare()
+        self.assertEqual((log.textback_state, log.textback_sid), ("queued", False))
+        committed = []
+
+        def commit(records, auto_commit):
+            if auto_commit:
+                committed.append((log.textback_ambiguous, log.textback_sid, len(recorder.sent)))
+
+        with self.mock_twilio_send() as recorder, patch.object(type(log), "_commit", commit):
+            log._textback_send(auto_commit=True)
+        first_commit = committed[0]
+        self.assertEqual(first_commit, (True, False, 0),
+                         "committed as possibly sent, with no SID, before anything went to Twilio")
+        self.assertEqual(len(recorder.sent), 1)
+        self.assertEqual((log.textback_ambiguous, bool(log.textback_sid)), (False, True),
+                         "cleared once the answer is recorded")
+
+    def test_after_a_crash_while_twilio_held_the_request_twilio_is_asked_before_sending_again(self):
+        # What a process killed during the request leaves: queued, no SID, possibly sent.
+        log = self.new_call()
+        self.miss(log, outcomes=[TwilioSendError("Twilio error 503: unavailable", transient=True, status=503)])
+        log.write({"textback_ambiguous": True, "textback_next_try": fields.Datetime.now() - timedelta(seconds=1)})
+        with self.mock_twilio_send(existing=(message_sid(5), "sent")) as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual(len(recorder.lookups), 1, "Twilio's list was read first")
+        self.assertEqual(recorder.sent, [], "the text it holds is not sent twice")
+        self.assertEqual((log.textback_sid, log.textback_state), (message_sid(5), "sent"))
