@@ -21,10 +21,19 @@ SID_PATTERNS = {
     "CallSid": re.compile(r"^CA[0-9a-fA-F]{32}$"),
     "MessageSid": re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$"),
 }
-# Twilio's own webhook bodies are a few kilobytes at most.
+# Twilio's own webhook bodies are a few kilobytes at most: what is read is capped at this,
+# whatever the framing (a chunked body has no Content-Length to check beforehand).
 MAX_BODY_BYTES = 64 * 1024
+MAX_FIELDS = 100
+# Bounds of what Twilio sends: a text's body (up to 10 segments of 160 characters, with room
+# for multi-byte characters), and every other field (numbers, statuses, URLs, SIDs).
+MAX_BODY_CHARS = 4096
+MAX_FIELD_CHARS = 512
+# Characters no Twilio field carries (PostgreSQL refuses NUL); tab and line breaks are fine.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-ROUTE = {"type": "http", "auth": "public", "methods": ["POST"], "csrf": False, "save_session": False}
+ROUTE = {"type": "http", "auth": "public", "methods": ["POST"], "csrf": False, "save_session": False,
+         "max_content_length": MAX_BODY_BYTES}
 
 
 class TwilioWebhookController(http.Controller):
@@ -110,7 +119,13 @@ class TwilioWebhookController(http.Controller):
         return self._empty_ok()
 
     def _dispatch(self, sid_field, handler):
-        params, companies = self._validated_request(sid_field)
+        self._check_body_size()
+        params = request.httprequest.form.to_dict()
+        problem = self._form_problem(params)
+        if problem:
+            _logger.warning("Refused a Twilio webhook to %s: %s", request.httprequest.path, problem)
+            return self._bad_request(problem)
+        companies = self._signed_by(params, sid_field)
         if companies is None:
             return self._forbidden()
         try:
@@ -123,28 +138,44 @@ class TwilioWebhookController(http.Controller):
     # Validation
     # ------------------------------------------------------------
 
-    def _validated_request(self, sid_field):
-        """Return the form and the companies whose Auth Token signed it, or
-        ``(form, None)`` when the request must be refused."""
-        httprequest = request.httprequest
-        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
+    @staticmethod
+    def _check_body_size():
+        """A declared body over the cap is refused before anything is read (the route's
+        max_content_length caps what is read of a body that declares nothing)."""
+        if (request.httprequest.content_length or 0) > MAX_BODY_BYTES:
             raise RequestEntityTooLarge()
-        params = httprequest.form.to_dict()
+
+    @staticmethod
+    def _form_problem(params):
+        """What makes this form no genuine Twilio webhook (too many or too long fields,
+        control characters), or None. Checked before anything is looked up or written."""
+        if len(params) > MAX_FIELDS:
+            return f"more than {MAX_FIELDS} fields"
+        for name, value in params.items():
+            limit = MAX_BODY_CHARS if name == "Body" else MAX_FIELD_CHARS
+            if len(name) > MAX_FIELD_CHARS or len(value) > limit:
+                return f"field {name[:40]!r} is longer than {limit} characters"
+            if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
+                return f"field {name[:40]!r} holds control characters"
+        return None
+
+    def _signed_by(self, params, sid_field):
+        """The companies whose Auth Token signed the request, or None when it must be refused."""
         for field in ("AccountSid", sid_field):
             if not SID_PATTERNS[field].match(params.get(field) or ""):
-                return params, None
-        signature = httprequest.headers.get("X-Twilio-Signature")
+                return None
+        signature = request.httprequest.headers.get("X-Twilio-Signature")
         if not signature:
-            return params, None
+            return None
         companies = request.env["res.company"]._twilio_companies_for_account(params["AccountSid"])
         url = self._signed_url()
         signed_by = companies.filtered(
             lambda company: company._twilio_credentials()[1]
             and RequestValidator(company._twilio_credentials()[1]).validate(url, params, signature))
         if not signed_by:
-            _logger.warning("Refused a Twilio webhook to %s: invalid signature", httprequest.path)
-            return params, None
-        return params, signed_by
+            _logger.warning("Refused a Twilio webhook to %s: invalid signature", request.httprequest.path)
+            return None
+        return signed_by
 
     @staticmethod
     def _screened_call_sid():

@@ -406,15 +406,17 @@ class CrmCallLog(models.Model):
         that arrives before the send returned is kept and applied when the SID is known."""
         sid = params["MessageSid"]
         status = params.get("MessageStatus") or params.get("SmsStatus")
+        error_code = params.get("ErrorCode")
+        error_code = error_code if error_code and error_code.isdigit() and len(error_code) <= 6 else None
         logs = self.search([("textback_sid", "=", sid), ("company_id", "in", companies.ids)])
         if logs and all(log.call_start < fields.Datetime.now() - MESSAGE_STATUS_WINDOW for log in logs):
             raise TwilioReplayExpired(f"message {sid} is older than {MESSAGE_STATUS_WINDOW}")
         if status not in TWILIO_MESSAGE_STATES:
             return logs
         if not logs:
-            self.env["crm.textback.early.status"]._keep(companies, sid, status, params.get("ErrorCode"))
+            self.env["crm.textback.early.status"]._keep(companies, sid, status, error_code)
             return logs
-        logs._apply_message_status(status, params.get("ErrorCode"))
+        logs._apply_message_status(status, error_code)
         return logs
 
     def _apply_message_status(self, status, error_code=None):

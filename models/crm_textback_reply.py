@@ -1,9 +1,13 @@
+import logging
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
 
 from ..tools.odoo_compat import Constraint
 from .crm_call_log import RESPONSE_WINDOW
+
+_logger = logging.getLogger(__name__)
 
 # Carrier keywords, as Twilio's own opt-out handling knows them.
 OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -53,8 +57,12 @@ class CrmTextbackReply(models.Model):
         existing = self.search([("message_sid", "=", params["MessageSid"])], limit=1)
         if existing:
             return existing, existing._answer()
-        number = self.env["crm.call.log"]._normalize_caller_number(params.get("From"), line)
+        sender = (params.get("From") or "").strip()
+        number = sender and self.browse()._phone_format(
+            number=sender, country=line.company_id.country_id, force_format="E164")
         if not number:
+            # Not a phone number (a short code, a name, markup): nothing to record or answer.
+            _logger.warning("Text to %s from %r ignored: not a phone number", line.number, params.get("From"))
             return self, None
         # The caller's row serializes this text with a text-back being sent to the number: a
         # STOP committed first is always seen by the send, or the send goes out first.

@@ -1,6 +1,7 @@
 """Hostile and malformed input: Hypothesis sends correctly signed requests with
 arbitrary fields to every webhook. None may answer 500 or leave a half-written record."""
 from unittest import skip
+from urllib.parse import urlencode
 
 from odoo.tests import tagged
 
@@ -86,3 +87,67 @@ class TestWebhookFuzz(TwilioWebhookCase):
             response = self.opener.post(url, timeout=12, headers={"X-Twilio-Signature": "x"}, **kwargs)
             self.assertEqual(response.status_code, 403)
         self.assertFalse(self.logged_calls())
+
+
+@tagged("post_install", "-at_install")
+class TestHostileInput(TwilioWebhookCase):
+    """Validly signed requests that no genuine Twilio webhook looks like: 400 (or 413), and
+    nothing written."""
+
+    def nothing_written(self):
+        self.env.invalidate_all()
+        self.assertFalse(self.logged_calls())
+        self.assertFalse(self.env["crm.textback.reply"].search([("company_id", "=", self.company.id)]))
+        self.assertFalse(self.env["crm.textback.early.status"].search([]))
+
+    def sms(self, **fields):
+        return {"AccountSid": ACCOUNT_SID, "MessageSid": message_sid(1), "From": CALLER, "To": LINE_NUMBER,
+                "Body": "Hello", **fields}
+
+    def test_a_nul_byte_in_any_field_is_refused_with_nothing_written(self):
+        cases = [
+            ("voice", self.call_params(From="+1415\x00555", Caller="+1415\x00555")),
+            ("voice", self.call_params(To=LINE_NUMBER + "\x00")),
+            ("sms", self.sms(Body="STOP\x00")),
+            ("message_status", {"AccountSid": ACCOUNT_SID, "MessageSid": message_sid(2), "MessageStatus": "failed",
+                                "ErrorCode": "300\x0006"}),
+        ]
+        for route, params in cases:
+            with self.subTest(route=route, params=params):
+                self.assertEqual(self.post(f"/missed_call/twilio/{route}", params).status_code, 400)
+        self.nothing_written()
+
+    def test_a_field_longer_than_twilio_sends_is_refused(self):
+        for route, params in (("voice", self.call_params(From="+1" + "4" * 20000)),
+                              ("sms", self.sms(Body="x" * 20000))):
+            with self.subTest(route=route):
+                self.assertEqual(self.post(f"/missed_call/twilio/{route}", params).status_code, 400)
+        self.nothing_written()
+
+    def test_a_chunked_body_over_the_cap_is_refused(self):
+        params = self.call_params(Padding="p" * 200_000)
+        url = f"{self.base_url()}/missed_call/twilio/voice"
+        signature = twilio_signature(AUTH_TOKEN, url, params)
+        encoded = urlencode(params).encode()
+
+        def chunks():  # no Content-Length: Transfer-Encoding chunked
+            for start in range(0, len(encoded), 8192):
+                yield encoded[start:start + 8192]
+
+        response = self.opener.post(url, data=chunks(), timeout=30, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
+        self.assertIn(response.status_code, (400, 413))
+        self.nothing_written()
+
+    def test_a_text_from_something_that_is_no_phone_number_creates_nothing(self):
+        partners_before = self.env["res.partner"].search_count([])
+        for n, sender in enumerate(("abc", "<b>Hi</b>", "12345"), start=1):
+            for body in ("Hello", "STOP"):
+                with self.subTest(sender=sender, body=body):
+                    response = self.post("/missed_call/twilio/sms", self.sms(
+                        MessageSid=message_sid(10 * n + len(body)), From=sender, Body=body))
+                    self.assertEqual(response.status_code, 200)
+                    self.assertIsNone(self.twiml(response).find("Message"))
+        self.nothing_written()
+        self.assertEqual(self.env["res.partner"].search_count([]), partners_before)
+        self.assertFalse(self.env["phone.blacklist"].search([("number", "in", ("abc", "12345"))]))
