@@ -314,9 +314,10 @@ class CrmCallLog(models.Model):
         return result
 
     def mail_allowed_qweb_expressions(self):
-        # The merge fields of text-back templates: usable by every template author.
-        # Any other expression needs Odoo's "Mail Template Editor" group.
-        return super().mail_allowed_qweb_expressions() + tuple(MERGE_FIELDS)
+        # The merge fields of text-back templates, and nothing else, for template authors
+        # without Odoo's "Mail Template Editor" group (Odoo's own list would let HTML, such
+        # as a signature, or records into a text).
+        return tuple(MERGE_FIELDS)
 
     @api.depends("from_number", "line_id.name")
     def _compute_display_name(self):

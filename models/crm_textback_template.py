@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools.mail import html_to_inner_content
 from odoo.tools.rendering_tools import parse_inline_template
 
 from ..tools.sms_segments import sms_size
@@ -13,6 +14,17 @@ from .crm_call_log import MERGE_FIELDS
 # A new caller: their contact is named after their number, so the text greets "there".
 SAMPLE_CALLER_NUMBER = "+14155550123"
 SAMPLE_BOOKING_URL = "https://example.com/book"
+
+
+def as_sms_text(value):
+    """A merge field's value as text for an SMS."""
+    if isinstance(value, models.BaseModel):
+        return ", ".join(record.display_name or "" for record in value)
+    if isinstance(value, Markup):
+        return html_to_inner_content(value)
+    if value is None or value is False:
+        return ""
+    return str(value)
 
 
 class CrmTextbackTemplate(models.Model):
@@ -170,7 +182,7 @@ class CrmTextbackTemplate(models.Model):
         if not self.body:
             return ""
         sample = self._preview_call_log()
-        return self._render_template_inline_template(self.body, "crm.call.log", list(sample._ids))[sample.id]
+        return self._render_text(self.body, sample)[sample.id]
 
     def _preview_call_log(self):
         company = self.company_id or self.env.company
@@ -199,4 +211,14 @@ class CrmTextbackTemplate(models.Model):
         self.ensure_one()
         lang = call_log.partner_id.lang or call_log.company_id.partner_id.lang
         template = self.with_context(lang=lang) if lang else self
-        return template._render_field("body", call_log.ids)[call_log.id].strip()
+        return template._render_text(template.body, call_log)[call_log.id].strip()
+
+    def _render_text(self, body, records):
+        """``{id: text}``: ``body`` rendered on ``records`` as an SMS is read, every merge field
+        as plain text: HTML (a signature) as its text, records (``object.partner_id``) by name,
+        never a record's repr."""
+        wrapped = "".join(
+            literal + (f"{{{{ _as_sms_text({expression}) ||| {default} }}}}" if expression else "")
+            for literal, expression, default in parse_inline_template(body or ""))
+        return self._render_template_inline_template(
+            wrapped, records._name, list(records._ids), add_context={"_as_sms_text": as_sms_text})

@@ -2,6 +2,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
+from ..models.crm_call_log import MERGE_FIELDS
 from ..tools.odoo_compat import GROUP_USERS_FIELD
 from ..tools.sms_segments import sms_size
 from .common import CALLER, TUESDAY_10PM_NY, MissedCallCommon
@@ -93,6 +94,29 @@ class TestTextbackTemplate(MissedCallCommon):
         Template.create({"name": "Fine", "body": "Hi {{ object.caller_first_name }} from {{ object.company_id.name }}"})
         with self.assertRaisesRegex(AccessError, "Mail Template Editor"):
             Template.create({"name": "Leak", "body": "{{ object.company_id.sudo().twilio_auth_token }}"})
+        # Odoo's own allowed expressions are not merge fields: HTML or a record would reach the text.
+        for body in ("{{ object.user_id.signature }}", "{{ object.partner_id }}", "{{ object.display_name }}"):
+            with self.subTest(body=body), self.assertRaisesRegex(AccessError, "Mail Template Editor"):
+                Template.create({"name": "Not a merge field", "body": body})
+        for expression in MERGE_FIELDS:
+            with self.subTest(expression=expression):
+                Template.create({"name": expression, "body": f"x {{{{ {expression} }}}}",
+                                 "company_id": self.company.id})
+
+    def test_every_merge_field_is_rendered_as_plain_text(self):
+        # An editor may write any expression; what reaches the phone is still text.
+        self.salesman.signature = "<p>Sam <b>Seller</b><br/>Acme</p>"
+        template = self.env["crm.textback.template"].create({
+            "name": "Editor's", "body": "{{ object.user_id.signature }} | {{ object.partner_id }} | "
+                                        "{{ object.line_id }} | {{ object.lead_id }}|"})
+        partner = self.env["res.partner"].create({"name": "Jordan Smith"})
+        log = self.new_call()
+        log.partner_id = partner
+        text = self.render(template, log)
+        self.assertNotIn("<", text)
+        self.assertNotIn("res.partner(", text)
+        self.assertIn("Sam Seller", text)
+        self.assertIn("| Jordan Smith | Main line |", text)
 
 
 @tagged("post_install", "-at_install")
