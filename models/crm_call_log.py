@@ -118,7 +118,9 @@ TEXTBACK_STATE_RANK = {
 RETRY_DELAYS = (30, 60, 120, 300, 900, 1800)
 MAX_SEND_ATTEMPTS = len(RETRY_DELAYS) + 1
 # While one process sends, nobody else does: the cron waits this long before taking over.
-SEND_LEASE = timedelta(seconds=90)
+# An attempt asks Twilio at most twice (the list of sent texts, then the send), each for at most
+# twilio_api.REQUEST_TIMEOUT seconds: the lease outlasts both, with room for the database.
+SEND_LEASE = timedelta(seconds=45)
 
 
 # A genuine webhook about a call arrives while the call lasts (4 hours at most on

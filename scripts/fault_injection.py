@@ -5,12 +5,15 @@ workers and a cron worker), puts a faulty Twilio in front of the Twilio API
 stand-in (Prism), and replays signed Twilio webhooks the way Twilio misbehaves:
 every webhook delivered 1 to 4 times, siblings in any order, two calls from the
 same new number at the same moment, status callbacks before the send returned,
-and the Messages API failing with 500, 503, 429, timeouts and dropped or reset
-connections. Odoo is killed and restarted while text-backs wait for their retry.
+the Messages API failing with 500, 503, 429, timeouts and dropped or reset
+connections, and an opt-out (STOP) racing the missed call of the same number.
+Odoo is killed while Twilio holds text-backs it received (and has not answered),
+restarted, and killed and restarted again while text-backs wait for their retry.
 
 It then counts what happened and fails on any difference with what must happen:
 one call log per call, one text per caller (cool-down), one contact and one lead
-per caller, no text lost, none sent twice, no 5xx, no request Twilio's spec rejects.
+per caller, no text lost, none sent twice, none sent after its caller's STOP was
+answered, no 5xx, no request Twilio's spec rejects.
 
     python fault_injection.py --odoo-bin ... --config ... --database ... --stand-in URL
 """
@@ -45,6 +48,9 @@ FORWARD_TO = "+14155550199"
 # The add-on gives up on Twilio after this many seconds (tools/twilio_api.py).
 CLIENT_TIMEOUT = 10
 FAULTS = ["503", "500", "429", "reset", "drop", "timeout"]
+# Twilio receives the text (it exists) and holds the answer until Odoo has been killed.
+HOLD = "hold"
+HOLD_TIMEOUT = 90
 
 
 def free_port():
@@ -84,6 +90,9 @@ class FaultyTwilio(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.attempts = Counter()
         self.messages = []                   # the texts Twilio would have sent
+        self.received_at = {}                # To number -> when each text's request arrived
+        self.held = threading.Semaphore(0)   # one release per request held
+        self.release = threading.Event()     # Odoo was killed: held requests may end
 
     def url(self):
         return f"http://127.0.0.1:{self.server_port}"
@@ -137,6 +146,7 @@ class FaultyTwilioHandler(BaseHTTPRequestHandler):
             return self.reply(response.status_code, response.json())
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         with self.server.lock:
+            self.server.received_at.setdefault(form.get("To"), []).append(time.time())
             self.server.attempts[form.get("To")] += 1
             first = self.server.attempts[form.get("To")] == 1
         fault = self.server.plan.get(form.get("To")) if first else None
@@ -168,6 +178,10 @@ class FaultyTwilioHandler(BaseHTTPRequestHandler):
                          daemon=True).start()
         if random.random() < 0.5:
             time.sleep(0.3)
+        if fault == HOLD:                        # the text exists; Odoo dies waiting for the answer
+            self.server.held.release()
+            self.server.release.wait(HOLD_TIMEOUT)
+            return self.drop()
         if fault == "timeout":                   # the text exists, the client gives up waiting
             time.sleep(CLIENT_TIMEOUT + 2)
             return self.drop()
@@ -212,6 +226,10 @@ def call_sid():
     return "CA" + uuid.uuid4().hex
 
 
+def message_sid():
+    return "SM" + uuid.uuid4().hex
+
+
 class Scenario:
     """The calls, and what must come of them."""
 
@@ -234,6 +252,15 @@ class Scenario:
             self.pairs.append((self.add(number, "no-answer", "dial"), self.add(number, "no-answer", "dial")))
         for number in rng.sample(sorted(self.faulted), 3):   # repeat callers inside the cool-down
             self.add(number, "no-answer", "dial")
+        self.held = []
+        for _ in range(2):                       # Twilio holds the text while Odoo dies
+            number = next(numbers)
+            self.add(number, "no-answer", "dial")
+            self.faulted[number] = HOLD
+            self.held.append(number)
+        self.stop_races = []
+        for _ in range(4):                       # STOP from the caller as the call goes unanswered
+            self.stop_races.append(self.add(next(numbers), "no-answer", "dial"))
 
     def add(self, number, outcome, route):
         call = (call_sid(), number, outcome, route)
@@ -276,6 +303,18 @@ def play_call(odoo_url, call, rng, stats, barrier=None):
                 barrier.wait(timeout=30)         # both calls of the pair end at the same moment
             barrier = None
         post_webhook(url, params, stats, kind)
+
+
+def send_stop(odoo_url, number, stats, barrier, stop_answered):
+    """The caller texts STOP at the moment their call ends unanswered; keeps when Odoo
+    answered it (a text reaching Twilio after that would ignore a committed opt-out)."""
+    params = {"AccountSid": ACCOUNT_SID, "MessageSid": message_sid(), "SmsSid": "", "From": number,
+              "To": LINE_NUMBER, "Body": "STOP", "NumMedia": "0", "ApiVersion": "2010-04-01"}
+    params["SmsSid"] = params["MessageSid"]
+    with contextlib.suppress(threading.BrokenBarrierError):
+        barrier.wait(timeout=30)
+    post_webhook(f"{odoo_url}/missed_call/twilio/sms", params, stats, "sms")
+    stop_answered[number] = time.time()
 
 
 # ----------------------------------------------------------------------
@@ -392,11 +431,24 @@ def main():
         configure(odoo, twilio.url())
         barriers = {call[0]: barrier for pair in scenario.pairs
                     for barrier in [threading.Barrier(2)] for call in pair}
-        # The pairs first, so that both calls of a pair run at once.
+        stop_barriers = {call[0]: threading.Barrier(2) for call in scenario.stop_races}
+        barriers.update(stop_barriers)
+        stop_answered = {}
+        # The pairs and the STOP races first, so that both sides of each run at once.
         calls = sorted(scenario.calls, key=lambda call: call[0] not in barriers)
-        with ThreadPoolExecutor(max_workers=12) as pool:
-            futures = [pool.submit(play_call, odoo.url, call, random.Random(rng.random()), stats,
-                                   barriers.get(call[0])) for call in calls]
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            futures = [pool.submit(send_stop, odoo.url, call[1], stats, stop_barriers[call[0]], stop_answered)
+                       for call in scenario.stop_races]
+            futures += [pool.submit(play_call, odoo.url, call, random.Random(rng.random()), stats,
+                                    barriers.get(call[0])) for call in calls]
+            # Twilio holds the texts it received for the held callers: Odoo dies meanwhile.
+            held = all(twilio.held.acquire(timeout=HOLD_TIMEOUT) for _number in scenario.held)
+            odoo.kill()
+            stats.add("restarts")
+            stats.add("killed while Twilio held a text", held and len(scenario.held))
+            twilio.release.set()
+            odoo.start()
+            odoo.login()
             for future in futures:
                 future.result()
         # Text-backs wait for their retry: Odoo crashes and comes back.
@@ -416,6 +468,10 @@ def main():
         twilio.shutdown()
 
     texts_per_number = Counter(m["to"] for m in twilio.messages)
+    stop_numbers = {call[1] for call in scenario.stop_races}
+    texted_after_stop = {
+        number for number in stop_numbers
+        if any(at > stop_answered.get(number, float("inf")) for at in twilio.received_at.get(number, []))}
     logs_per_sid = Counter(log["call_sid"] for log in logs)
     expected_sids = {call[0] for call in scenario.calls}
     leads_per_number = Counter(lead["phone_sanitized"] for lead in leads)
@@ -428,8 +484,13 @@ def main():
         "one call log per call": set(logs_per_sid) == expected_sids and set(logs_per_sid.values()) == {1},
         "each call answered or missed as it was": all(log["status"] == status_of.get(log["call_sid"])
                                                      for log in logs),
-        "one text per caller with a missed call": texts_per_number == Counter(
-            dict.fromkeys(scenario.missed_numbers, 1)),
+        "one text per caller with a missed call (none or one after a racing STOP)": {
+            number: count for number, count in texts_per_number.items() if number not in stop_numbers
+        } == dict.fromkeys(scenario.missed_numbers - stop_numbers, 1) and all(
+            texts_per_number[number] <= 1 for number in stop_numbers),
+        "no text reached Twilio after its caller's STOP was answered": not texted_after_stop,
+        "Odoo killed while Twilio held texts it had received": stats.counts[
+            "killed while Twilio held a text"] == len(scenario.held),
         "no text to a caller whose call was answered": not (set(texts_per_number) & scenario.answered_numbers),
         "one lead per caller with a missed call": leads_per_number == Counter(
             dict.fromkeys(scenario.missed_numbers, 1)),
@@ -450,10 +511,13 @@ def main():
         "faults injected": stats.counts["faults injected"],
         "message lookups after ambiguous failures": stats.counts["message lookups"],
         "Odoo restarts": stats.counts["restarts"],
+        "texts held by Twilio when Odoo was killed": stats.counts["killed while Twilio held a text"],
+        "STOPs racing a missed call": len(scenario.stop_races),
+        "of which texted before the STOP was answered": sum(bool(texts_per_number[n]) for n in stop_numbers),
         "call logs": len(logs),
         "call logs expected": len(expected_sids),
         "texts sent": len(twilio.messages),
-        "texts expected": len(scenario.missed_numbers),
+        "texts expected (a racing STOP may take one each)": len(scenario.missed_numbers),
         "leads": len(leads),
         "contacts": len(partners),
         "5xx answers": stats.counts["5xx answers"],
@@ -465,7 +529,9 @@ def main():
         print(f"  {name}: {value}")
     for name, ok in checks.items():
         print(f"  [{'ok' if ok else 'FAILED'}] {name}")
-    if not checks["one text per caller with a missed call"]:
+    if texted_after_stop:
+        print(f"  texted after their STOP was answered: {sorted(texted_after_stop)}")
+    if not checks["one text per caller with a missed call (none or one after a racing STOP)"]:
         wrong = {n: c for n, c in texts_per_number.items() if c != 1} | {
             n: 0 for n in scenario.missed_numbers if n not in texts_per_number}
         print(f"  texts per number that differ: {wrong}")
