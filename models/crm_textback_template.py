@@ -79,8 +79,8 @@ class CrmTextbackTemplate(models.Model):
     def _check_shared_templates_editable(self):
         if self.env.su or self.env.user.has_group("base.group_system"):
             return
-        if self.filtered(lambda template: not template.company_id) and (
-                self.env["res.company"].sudo().search([]) - self.env.user.company_ids):
+        if self.filtered(lambda template: not template.company_id) and self.env["res.company"].sudo().search_count(
+                [("id", "not in", self.env.user.company_ids.ids)], limit=1):
             raise AccessError(self.env._(
                 "This template is shared by all companies: changing it changes what the callers of every "
                 "company receive. Only a user of every company or an administrator may change it; duplicate "

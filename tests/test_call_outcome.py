@@ -374,7 +374,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
         self.assertEqual((log.textback_state, log.textback_sid), ("queued", False))
         committed = []
 
-        def commit(records, auto_commit):
+        def commit(_records, auto_commit):
             if auto_commit:
                 committed.append((log.textback_ambiguous, log.textback_sid, len(recorder.sent)))
 
