@@ -35,6 +35,7 @@
         "views/crm_lead_views.xml",
         "views/crm_lead_search_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
         "views/digest_digest_views.xml",
         "wizard/crm_phone_line_connect_views.xml",
         "wizard/crm_phone_line_archive_views.xml",

@@ -11,7 +11,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from odoo import SUPERUSER_ID, http
 from odoo.http import request
 
-from ..models.crm_call_log import CALL_IN_PROGRESS_STATUSES, CALL_OUTCOMES, TwilioReplayExpired
+from ..models.crm_call_log import CALL_IN_PROGRESS_STATUSES, CALL_OUTCOMES, TwilioReplayExpired, twilio_seconds
+from ..models.crm_call_log_callback import CALL_BACK_RING_SECONDS
 from ..tools import twiml
 
 _logger = logging.getLogger(__name__)
@@ -66,6 +67,20 @@ class TwilioWebhookController(http.Controller):
     def twilio_message_status(self, **_kwargs):
         return self._dispatch("MessageSid", self._message_status)
 
+    # Call-backs placed from Odoo: the URLs carry the call-back's log id (signed with them).
+
+    @http.route("/missed_call/twilio/callback_answer", **ROUTE)
+    def twilio_callback_answer(self, **_kwargs):
+        return self._dispatch("CallSid", self._call_back_answer)
+
+    @http.route("/missed_call/twilio/callback_dial_status", **ROUTE)
+    def twilio_callback_dial_status(self, **_kwargs):
+        return self._dispatch("CallSid", self._call_back_dial_status)
+
+    @http.route("/missed_call/twilio/callback_status", **ROUTE)
+    def twilio_callback_status(self, **_kwargs):
+        return self._dispatch("CallSid", self._call_back_status)
+
     # ------------------------------------------------------------
     # Handlers: validated params in, model method, answer out
     # ------------------------------------------------------------
@@ -117,6 +132,43 @@ class TwilioWebhookController(http.Controller):
     def _message_status(self, CallLog, companies, params):
         CallLog._twilio_message_status(companies, params)
         return self._empty_ok()
+
+    def _call_back_log(self, CallLog, companies, params):
+        log_id = self._query_id("log")
+        return CallLog._twilio_call_back(companies, log_id, params) if log_id else CallLog
+
+    def _call_back_answer(self, CallLog, companies, params):
+        log = self._call_back_log(CallLog, companies, params)
+        connect = log and log._twilio_call_back_answered()
+        if not connect:
+            return self._twiml(twiml.say_and_hang_up(""))
+        announcement, caller_id, number = connect
+        action_url = f"{log.get_base_url()}/missed_call/twilio/callback_dial_status?{urlencode({'log': log.id})}"
+        return self._twiml(twiml.call_back(announcement, caller_id, number, action_url, CALL_BACK_RING_SECONDS))
+
+    def _call_back_dial_status(self, CallLog, companies, params):
+        dial_status = params.get("DialCallStatus")
+        if dial_status not in CALL_OUTCOMES:
+            return self._bad_request(f"Unknown DialCallStatus {dial_status!r}")
+        log = self._call_back_log(CallLog, companies, params)
+        if log:
+            log._twilio_call_back_dialed(dial_status, twilio_seconds(params.get("DialCallDuration")))
+        return self._twiml(twiml.say_and_hang_up(""))
+
+    def _call_back_status(self, CallLog, companies, params):
+        call_status = params.get("CallStatus")
+        if call_status not in CALL_OUTCOMES and call_status not in CALL_IN_PROGRESS_STATUSES:
+            return self._bad_request(f"Unknown CallStatus {call_status!r}")
+        log = self._call_back_log(CallLog, companies, params)
+        if log:
+            log._twilio_call_back_ended(call_status)
+        return self._empty_ok()
+
+    @staticmethod
+    def _query_id(name):
+        """A record id from the (signed) query string, or None."""
+        value = request.httprequest.args.get(name, "")
+        return int(value) if value.isdigit() and len(value) <= 12 else None
 
     def _dispatch(self, sid_field, handler):
         self._check_body_size()

@@ -23,6 +23,7 @@ MISSED_REASONS = [
     ("failed", "Failed"),
     ("canceled", "Caller hung up"),
     ("voicemail", "Voicemail answered"),
+    ("agent_no_answer", "Salesperson's phone did not answer"),
 ]
 TEXTBACK_STATES = [
     ("none", "None"),
@@ -147,7 +148,7 @@ class TwilioReplayExpired(Exception):
     """A validly signed webhook about a call or text too old to be a genuine delivery."""
 
 
-def _seconds(value):
+def twilio_seconds(value):
     """A duration Twilio sent as text; anything that is not a count of seconds is 0."""
     try:
         return max(int(value or 0), 0)
@@ -377,7 +378,7 @@ class CrmCallLog(models.Model):
                 and not log.screen_accepted:
             # Answered, but nobody pressed 1: a voicemail took the call.
             status, reason = "missed", "voicemail"
-        log._record_outcome(status, reason, _seconds(duration), auto_commit=auto_commit)
+        log._record_outcome(status, reason, twilio_seconds(duration), auto_commit=auto_commit)
         return log
 
     @api.model
@@ -523,6 +524,7 @@ class CrmCallLog(models.Model):
             return self.browse()
         return self.search([
             ("company_id", "=", self.company_id.id), ("from_number", "=", number), ("status", "=", "missed"),
+            ("direction", "=", "inbound"),
             ("call_start", ">=", self.call_start - RESPONSE_WINDOW), ("call_start", "<=", self.call_start),
             ("id", "!=", self.id),
         ])
@@ -790,13 +792,33 @@ class CrmCallLog(models.Model):
     # ------------------------------------------------------------
 
     def action_call_back(self):
-        """Call the caller from this device (its dialer or softphone), as Odoo's phone links do."""
+        """Call the caller back from the business number: Twilio rings the user's phone,
+        then the caller, who sees the line's number. Without Twilio, this device's dialer."""
         self.ensure_one()
         self.check_access("read")
+        return self.sudo()._call_back(self.env.user)
+
+    def _call_back(self, user):
+        """:meth:`action_call_back` for ``user``, once the caller of it checked the access."""
+        self.ensure_one()
         number = self._caller_e164()
         if not number:
             raise UserError(self.env._("This caller withheld their number or gave none that can be called back."))
-        return {"type": "ir.actions.act_url", "url": f"tel:{number}", "target": "self"}
+        log = self
+        if not log._call_back_possible():
+            return {"type": "ir.actions.act_url", "url": f"tel:{number}", "target": "self"}
+        _callback, agent_phone = log._place_call_back(
+            log.line_id, number, user, callback_of=log.filtered(lambda call: call.direction == "inbound"))
+        return log._call_back_notification(log.caller_display, agent_phone, log.line_id)
+
+    @api.model
+    def _call_back_notification(self, caller, agent_phone, line):
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "info", "sticky": False,
+            "title": self.env._("Calling back %s", caller),
+            "message": self.env._("Your phone (%(phone)s) rings now: answer, and Twilio puts you through from "
+                                  "%(line)s.", phone=agent_phone, line=line.name),
+        }}
 
     def action_mark_called_back(self):
         """The salesperson called back: done with the lead's call-back activity (which records

@@ -95,7 +95,7 @@ class CrmCallReport(models.Model):
                                      AND (e.call_start, e.id) < (l.call_start, l.id)))::int AS is_first
                         WHERE l.lead_outcome = 'won'
                   ) first_call ON TRUE
-                 WHERE l.status <> 'ringing'
+                 WHERE l.status <> 'ringing' AND l.direction = 'inbound'
             )
         """)
 

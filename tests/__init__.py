@@ -1,4 +1,5 @@
 from . import test_analytics
+from . import test_call_back
 from . import test_call_outcome
 from . import test_connect_number
 from . import test_crm_sync

@@ -5,13 +5,14 @@ import os
 from contextlib import contextmanager
 from datetime import datetime
 from unittest.mock import patch
+from urllib.parse import urlsplit
 
 from twilio.request_validator import RequestValidator
 
 from odoo.tests import TransactionCase, new_test_user
 
 from ..tools import twilio_api
-from .twilio_fake import FAKE_TWILIO_URL, FakeTwilio
+from .twilio_fake import FAKE_TWILIO_URL, RECORDING_MEDIA, FakeTwilio, recording_media_response
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
@@ -61,8 +62,20 @@ class TwilioApiMixin:
         super().setUpClass()
         cls.env["ir.config_parameter"].set_param("crm_missed_call_textback.twilio_api_base_url", TWILIO_API_URL)
 
+    media_downloads = []
+
+    @staticmethod
+    def spy_requests():
+        """Spy on the HTTP requests the twilio client sends (they still reach the stand-in or the fake)."""
+        return patch.object(twilio_api.OdooTwilioHttpClient, "request", autospec=True,
+                            side_effect=twilio_api.OdooTwilioHttpClient.request)
+
     @classmethod
     def _request_handler(cls, s, r, /, **kw):
+        media = RECORDING_MEDIA.search(urlsplit(r.url).path)
+        if media and r.url.startswith(TWILIO_API_URL) and r.method == "GET":
+            cls.media_downloads.append(media.group(1))
+            return recording_media_response(r)
         if cls.fake_twilio.handles(r.url):
             return cls.fake_twilio.answer(r)
         return super()._request_handler(s, r, **kw)

@@ -13,6 +13,7 @@ stand-in's: the spec's examples, with the request's own values where Twilio
 echoes them.
 """
 import base64
+import io
 import json
 import re
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -28,7 +29,14 @@ URL_EXAMPLE = "https://calls.example.com/missed_call/twilio/voice"
 
 # The stand-in answers these example SIDs; the fake answers the same.
 EXAMPLE_MESSAGE_SID = "SM" + "a" * 32
+EXAMPLE_CALL_SID = "CA" + "a" * 32
+EXAMPLE_RECORDING_SID = "RE" + "a" * 32
 EXAMPLE_NUMBER_SID = "PN" + "a" * 32
+# A recording's audio: Twilio serves it beside the recording (Recordings/<sid>.mp3), which its
+# OpenAPI description does not list, so neither Prism nor the shapes below know it; the tests
+# answer it at the same boundary (common.TwilioApiMixin).
+RECORDING_MEDIA = re.compile(r"/2010-04-01/Accounts/AC[0-9a-fA-F]{32}/Recordings/(RE[0-9a-fA-F]{32})\.mp3$")
+EXAMPLE_AUDIO = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64
 EXAMPLE_OWNED_NUMBER = "+18089255327"
 EXAMPLE_AVAILABLE_NUMBER = "+18089251571"
 
@@ -63,6 +71,7 @@ class Shape:
         path = re.sub(r"\(\?P<number_sid>[^)]*\)", EXAMPLE_NUMBER_SID, path)
         path = re.sub(r"\(\?P<country>[^)]*\)", "US", path)
         path = re.sub(r"\(\?P<number>[^)]*\)", E164_EXAMPLE, path)
+        path = re.sub(r"\(\?P<recording_sid>[^)]*\)", EXAMPLE_RECORDING_SID, path)
         return path.replace("\\.", ".")
 
 
@@ -91,6 +100,15 @@ SHAPES = (
           rf"/2010-04-01/Accounts/{ACCOUNT}/AvailablePhoneNumbers/(?P<country>[A-Z]{{2}})/Local\.json",
           {"AreaCode": "415", "Contains": "555", "SmsEnabled": "true", "VoiceEnabled": "true", "PageSize": "20"}),
     Shape("look up a line type", "GET", r"/v2/PhoneNumbers/(?P<number>[^/]+)", {"Fields": "line_type_intelligence"}),
+    Shape("place a call", "POST", rf"/2010-04-01/Accounts/{ACCOUNT}/Calls\.json",
+          {"To": "+14155550199", "From": "+14155550100", "Url": URL_EXAMPLE, "Method": "POST",
+           "StatusCallback": URL_EXAMPLE, "StatusCallbackMethod": "POST", "Timeout": "25"},
+          required={"To", "From", "Url"}, status=201),
+    Shape("read a recording", "GET",
+          rf"/2010-04-01/Accounts/{ACCOUNT}/Recordings/(?P<recording_sid>RE[0-9a-fA-F]{{32}})\.json", {}),
+    Shape("delete a recording", "DELETE",
+          rf"/2010-04-01/Accounts/{ACCOUNT}/Recordings/(?P<recording_sid>RE[0-9a-fA-F]{{32}})\.json", {},
+          status=204),
 )
 
 
@@ -114,7 +132,7 @@ class FakeTwilio:
         status, body = self._answer(request)
         response = requests.Response()
         response.status_code = status
-        response._content = json.dumps(body).encode()
+        response._content = b"" if body is None else json.dumps(body).encode()
         response.headers = CaseInsensitiveDict({"Content-Type": "application/json"})
         response.encoding = "utf-8"
         response.url = request.url
@@ -219,7 +237,39 @@ class FakeTwilio:
                 "uri": f"/2010-04-01/Accounts/{match['account']}/AvailablePhoneNumbers/{match['country']}/Local.json"}
 
     @staticmethod
+    def _place_a_call(match, params):
+        account = match["account"]
+        return {"sid": EXAMPLE_CALL_SID, "account_sid": account, "to": params["To"], "from": params["From"],
+                "status": "queued", "direction": "outbound-api", "api_version": "2010-04-01",
+                "uri": f"/2010-04-01/Accounts/{account}/Calls/{EXAMPLE_CALL_SID}.json"}
+
+    @staticmethod
+    def _read_a_recording(match, _params):
+        account, sid = match["account"], match["recording_sid"]
+        return {"sid": sid, "account_sid": account, "call_sid": EXAMPLE_CALL_SID, "status": "completed",
+                "duration": "4", "channels": 1, "source": "RecordVerb", "api_version": "2010-04-01",
+                "uri": f"/2010-04-01/Accounts/{account}/Recordings/{sid}.json"}
+
+    @staticmethod
+    def _delete_a_recording(_match, _params):
+        return None
+
+    @staticmethod
     def _look_up_a_line_type(match, _params):
         # As the stand-in's first example: no line type known.
         return {"phone_number": match["number"], "valid": True, "country_code": "US",
                 "line_type_intelligence": None, "url": f"https://lookups.twilio.com/v2/PhoneNumbers/{match['number']}"}
+
+
+def recording_media_response(request):
+    """A recording's audio, as Twilio serves it to the account's credentials."""
+    response = requests.Response()
+    response.request, response.url = request, request.url
+    if not request.headers.get("Authorization", "").startswith("Basic "):
+        response.status_code, response._content = 401, b""
+        return response
+    response.status_code = 200
+    response._content = EXAMPLE_AUDIO
+    response.headers = CaseInsensitiveDict({"Content-Type": "audio/mpeg", "Content-Length": str(len(EXAMPLE_AUDIO))})
+    response.raw = io.BytesIO(EXAMPLE_AUDIO)
+    return response

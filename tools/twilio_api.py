@@ -74,6 +74,7 @@ MAYBE_SENT_DROPPED = _lt("The connection to Twilio broke before Twilio answered;
 CREDENTIALS_REFUSED = _lt("Twilio refused the Account SID and Auth Token (error %(code)s). Copy them again from "
                           "the Twilio Console (Account Info) into the settings.")
 TWILIO_ERROR = _lt("Twilio error %(code)s: %(message)s")
+RECORDING_TOO_LARGE = _lt("The recording is larger than %(mb)s MB: it stays at Twilio.")
 
 
 class OdooTwilioHttpClient(TwilioHttpClient):
@@ -85,17 +86,31 @@ class OdooTwilioHttpClient(TwilioHttpClient):
         self.base_url = urlsplit(base_url.rstrip("/")) if base_url else None
         self._local = threading.local()
 
+    def _rebase(self, url):
+        if not self.base_url:
+            return url
+        parts = urlsplit(url)
+        return urlunsplit((
+            self.base_url.scheme, self.base_url.netloc, self.base_url.path + parts.path, parts.query, parts.fragment))
+
     def request(self, method, url, *args, **kwargs):
         self._local.headers = {}
-        if self.base_url:
-            parts = urlsplit(url)
-            url = urlunsplit((
-                self.base_url.scheme, self.base_url.netloc, self.base_url.path + parts.path,
-                parts.query, parts.fragment,
-            ))
-        response = super().request(method, url, *args, **kwargs)
+        response = super().request(method, self._rebase(url), *args, **kwargs)
         self._local.headers = response.headers or {}
         return response
+
+    def download(self, url, auth, max_bytes):
+        """The body of a GET of ``url`` as bytes (the twilio client's responses are text),
+        at most ``max_bytes``; a larger body raises ValueError."""
+        session = self.session or requests.Session()
+        with session.get(self._rebase(url), auth=auth, timeout=self.timeout, stream=True) as response:
+            response.raise_for_status()
+            content = bytearray()
+            for chunk in response.iter_content(64 * 1024):
+                content += chunk
+                if len(content) > max_bytes:
+                    raise ValueError("too large")
+            return bytes(content)
 
     def last_response_headers(self):
         return getattr(self._local, "headers", {}) or {}
@@ -273,3 +288,42 @@ def clear_number(client, number_sid):
     return _call(client, lambda: client.incoming_phone_numbers(number_sid).update(
         voice_url=TWILIO_DEFAULT_VOICE_URL, voice_method="POST",
         sms_url=TWILIO_DEFAULT_SMS_URL, sms_method="POST").sid)
+
+
+# ----------------------------------------------------------------------
+# Calls and recordings: call-backs and voicemail
+# ----------------------------------------------------------------------
+
+def place_call(client, *, to, from_, answer_url, status_callback, timeout):
+    """Ring ``to`` from ``from_``; when answered, Twilio fetches the TwiML at ``answer_url``.
+    Return the call's SID."""
+    return _call(client, lambda: client.calls.create(
+        to=to, from_=from_, url=answer_url, method="POST", status_callback=status_callback,
+        status_callback_method="POST", timeout=timeout).sid)
+
+
+def fetch_recording(client, recording_sid):
+    """The recording's metadata: dict with sid, duration (seconds), status."""
+    recording = _call(client, lambda: client.recordings(recording_sid).fetch())
+    return {"sid": recording.sid, "duration": int(recording.duration or 0), "status": recording.status}
+
+
+def download_recording(client, recording_sid, max_bytes=20 * 1024 * 1024):
+    """The recording's audio as MP3 bytes (Twilio serves the media beside its metadata:
+    Recordings/<sid>.mp3, which Twilio's API description does not list)."""
+    url = f"{client.api.base_url}/2010-04-01/Accounts/{client.account_sid}/Recordings/{recording_sid}.mp3"
+    try:
+        return client.http_client.download(url, (client.username, client.password), max_bytes)
+    except ValueError:
+        raise TwilioSendError(RECORDING_TOO_LARGE, params={"mb": max_bytes // (1024 * 1024)}, transient=False) from None
+    except requests.HTTPError as error:
+        status = error.response.status_code
+        raise TwilioSendError(TWILIO_ERROR, params={"code": status, "message": "recording download"},
+                              transient=status >= 500 or status in TRANSIENT_HTTP_STATUSES, status=status) from error
+    except requests.RequestException as error:
+        raise _as_send_error(client, error) from error
+
+
+def delete_recording(client, recording_sid):
+    """Delete the recording at Twilio (once Odoo keeps it)."""
+    return _call(client, lambda: client.recordings(recording_sid).delete())

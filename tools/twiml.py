@@ -49,3 +49,27 @@ def message(text=None):
     if text:
         response.message(text)
     return str(response)
+
+
+def call_back(announcement, caller_id, number, action_url, timeout):
+    """The salesperson answered a call-back: tell them who is called, then dial the
+    caller with the line's number as caller ID; Twilio posts the outcome to ``action_url``."""
+    response = VoiceResponse()
+    response.say(announcement)
+    dial = response.dial(caller_id=caller_id, timeout=timeout, action=action_url, method="POST")
+    dial.number(number)
+    return str(response)
+
+
+def voicemail(greeting, max_length, action_url, recording_status_url, transcribe_url):
+    """The line's greeting, then a message of at most ``max_length`` seconds after the tone.
+    Twilio posts the recording's status and, later, its transcription."""
+    response = VoiceResponse()
+    if greeting:
+        response.say(greeting)
+    response.record(
+        max_length=max_length, play_beep=True, action=action_url, method="POST",
+        recording_status_callback=recording_status_url, recording_status_callback_method="POST",
+        recording_status_callback_event="completed", transcribe=True, transcribe_callback=transcribe_url)
+    response.hangup()
+    return str(response)

@@ -88,6 +88,7 @@ export class MissedCallHeatMap extends Component {
             ["call_start", "<", to],
             ["call_weekday", "=", String(row.day)],
             ["call_hour", "=", cell.hour],
+            ["direction", "=", "inbound"],
             ...this.state.data.filter_domain,
         ];
         domain.push(cell.missed ? ["status", "=", "missed"] : ["status", "!=", "ringing"]);

@@ -58,5 +58,6 @@ export function periodDomain(dateFrom, dateTo) {
         ["call_start", ">=", dateFrom],
         ["call_start", "<", dateTo],
         ["status", "!=", "ringing"],
+        ["direction", "=", "inbound"],
     ];
 }

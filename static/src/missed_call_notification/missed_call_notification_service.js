@@ -8,8 +8,8 @@ import { registry } from "@web/core/registry";
  * with the caller's lead one click away and a button that calls the caller back.
  */
 export const missedCallNotificationService = {
-    dependencies: ["bus_service", "notification", "action"],
-    start(env, { bus_service, notification, action }) {
+    dependencies: ["bus_service", "notification", "action", "orm"],
+    start(env, { bus_service, notification, action, orm }) {
         bus_service.subscribe("crm_missed_call_textback/missed_call", (payload) => {
             const buttons = [];
             const close = () => closeNotification?.();
@@ -29,13 +29,15 @@ export const missedCallNotificationService = {
                     },
                 });
             }
-            if (payload.number) {
+            if (payload.call_log_id) {
                 buttons.push({
                     name: _t("Call back"),
                     icon: "fa-phone",
-                    onClick: () => {
+                    onClick: async () => {
                         close();
-                        window.location.href = `tel:${payload.number}`;
+                        // From the business number through Twilio (or this device's dialer without it).
+                        const result = await orm.call("crm.call.log", "action_call_back", [[payload.call_log_id]]);
+                        await action.doAction(result);
                     },
                 });
             }
