@@ -22,6 +22,9 @@ SID_PATTERNS = {
     "CallSid": re.compile(r"^CA[0-9a-fA-F]{32}$"),
     "MessageSid": re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$"),
 }
+RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
+# Fields that carry what a person wrote or said: a text's body, a voicemail's transcription.
+LONG_FIELDS = frozenset({"Body", "TranscriptionText"})
 # Twilio's own webhook bodies are a few kilobytes at most: what is read is capped at this,
 # whatever the framing (a chunked body has no Content-Length to check beforehand).
 MAX_BODY_BYTES = 64 * 1024
@@ -66,6 +69,20 @@ class TwilioWebhookController(http.Controller):
     @http.route("/missed_call/twilio/message_status", **ROUTE)
     def twilio_message_status(self, **_kwargs):
         return self._dispatch("MessageSid", self._message_status)
+
+    # Voicemail of a missed call: the URLs carry the call's log id (signed with them).
+
+    @http.route("/missed_call/twilio/voicemail_done", **ROUTE)
+    def twilio_voicemail_done(self, **_kwargs):
+        return self._dispatch("CallSid", self._voicemail_done)
+
+    @http.route("/missed_call/twilio/recording_status", **ROUTE)
+    def twilio_recording_status(self, **_kwargs):
+        return self._dispatch("CallSid", self._recording_status)
+
+    @http.route("/missed_call/twilio/transcription", **ROUTE)
+    def twilio_transcription(self, **_kwargs):
+        return self._dispatch("CallSid", self._transcription)
 
     # Call-backs placed from Odoo: the URLs carry the call-back's log id (signed with them).
 
@@ -113,9 +130,18 @@ class TwilioWebhookController(http.Controller):
         if dial_status not in CALL_OUTCOMES:
             return self._bad_request(f"Unknown DialCallStatus {dial_status!r}")
         log = CallLog._twilio_dial_status(companies, params, auto_commit=True)
-        if log.status == "missed":
-            return self._twiml(twiml.say_and_hang_up(log.line_id.missed_call_message))
-        return self._twiml(twiml.empty())
+        if log.status != "missed":
+            return self._twiml(twiml.empty())
+        line = log.line_id
+        if line.voicemail and not log.voicemail_recording_sid:
+            # The text-back is on its way already: the greeting, then the caller's message.
+            base_url, query = log.get_base_url(), urlencode({"log": log.id})
+            return self._twiml(twiml.voicemail(
+                line.voicemail_greeting, line.voicemail_max_length,
+                f"{base_url}/missed_call/twilio/voicemail_done?{query}",
+                f"{base_url}/missed_call/twilio/recording_status?{query}",
+                f"{base_url}/missed_call/twilio/transcription?{query}"))
+        return self._twiml(twiml.say_and_hang_up(line.missed_call_message))
 
     def _call_status(self, CallLog, companies, params):
         call_status = params.get("CallStatus")
@@ -164,6 +190,33 @@ class TwilioWebhookController(http.Controller):
             log._twilio_call_back_ended(call_status)
         return self._empty_ok()
 
+    def _voicemail_log(self, CallLog, companies):
+        log_id = self._query_id("log")
+        return CallLog._twilio_voicemail_log(companies, log_id) if log_id else CallLog
+
+    def _voicemail_done(self, CallLog, companies, _params):
+        log = self._voicemail_log(CallLog, companies)
+        return self._twiml(twiml.say_and_hang_up(log.env._("Thank you. Goodbye.") if log else ""))
+
+    def _recording_status(self, CallLog, companies, params):
+        recording_sid = params.get("RecordingSid") or ""
+        if not RECORDING_SID.match(recording_sid):
+            return self._bad_request("RecordingSid is missing or malformed")
+        log = self._voicemail_log(CallLog, companies)
+        if log and params.get("RecordingStatus", "completed") == "completed":
+            log._twilio_voicemail_recorded(recording_sid, twilio_seconds(params.get("RecordingDuration")))
+        return self._empty_ok()
+
+    def _transcription(self, CallLog, companies, params):
+        recording_sid = params.get("RecordingSid") or ""
+        if not RECORDING_SID.match(recording_sid):
+            return self._bad_request("RecordingSid is missing or malformed")
+        log = self._voicemail_log(CallLog, companies)
+        text = (params.get("TranscriptionText") or "").strip()
+        if log and text and params.get("TranscriptionStatus", "completed") == "completed":
+            log._twilio_voicemail_transcribed(recording_sid, text)
+        return self._empty_ok()
+
     @staticmethod
     def _query_id(name):
         """A record id from the (signed) query string, or None."""
@@ -204,7 +257,7 @@ class TwilioWebhookController(http.Controller):
         if len(params) > MAX_FIELDS:
             return f"more than {MAX_FIELDS} fields"
         for name, value in params.items():
-            limit = MAX_BODY_CHARS if name == "Body" else MAX_FIELD_CHARS
+            limit = MAX_BODY_CHARS if name in LONG_FIELDS else MAX_FIELD_CHARS
             if len(name) > MAX_FIELD_CHARS or len(value) > limit:
                 return f"field {name[:40]!r} is longer than {limit} characters"
             if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):

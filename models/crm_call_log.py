@@ -72,7 +72,9 @@ FIXED_FIELDS = frozenset({
 TECHNICAL_FIELDS = (
     "call_sid", "textback_sid", "textback_sent", "textback_attempts", "textback_next_try", "textback_ambiguous",
     "routed_by_dial", "screen_accepted", "crm_synced", "to_number", "from_number", "next_opening_text",
-    "textback_body", "textback_error", "responded_at",
+    "textback_body", "textback_error", "responded_at", "voicemail_recording_sid", "voicemail_attachment_id",
+    "voicemail_transcription", "voicemail_error", "voicemail_attempts", "voicemail_next_try",
+    "voicemail_transcription_posted", "agent_answered_at",
 )
 
 WEEKDAYS = [("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"), ("4", "Friday"),

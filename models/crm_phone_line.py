@@ -11,6 +11,8 @@ from odoo.tools.misc import babel_locale_parse
 from ..tools import twilio_api
 from ..tools.odoo_compat import Constraint
 
+MIN_VOICEMAIL_SECONDS = 10
+MAX_VOICEMAIL_SECONDS = 600
 MIN_RING_TIMEOUT = 5
 MAX_RING_TIMEOUT = 60
 # How far ahead to look for the next opening (covers long holidays).
@@ -76,7 +78,22 @@ class CrmPhoneLine(models.Model):
         "Message to the Caller", translate=True,
         default=lambda self: self.env._(
             "Sorry we missed your call. We will text you now and call you back soon. Goodbye."),
-        help="Spoken to the caller when nobody answers, before the call ends.")
+        help="Spoken to the caller when nobody answers, before the call ends (without voicemail).")
+    voicemail = fields.Boolean(
+        help="After no answer, the caller hears the greeting and may leave a message. The text-back goes out "
+             "as the call is missed, before the greeting; the message is stored on the call and its lead, "
+             "which gets a high priority, with Twilio's transcription.")
+    voicemail_greeting = fields.Char(
+        translate=True,
+        default=lambda self: self.env._(
+            "Sorry we missed your call. We have just texted you. Leave a message after the tone, and we will "
+            "call you back."),
+        help="Spoken to the caller before the tone.")
+    voicemail_max_length = fields.Integer(
+        "Longest Voicemail (s)", default=120, help="Twilio stops recording after this many seconds.")
+    voicemail_delete_at_twilio = fields.Boolean(
+        "Delete Voicemails at Twilio",
+        help="Once Odoo keeps a voicemail, delete it at Twilio: the only copy is then in Odoo (privacy).")
     twilio_number_sid = fields.Char(
         "Twilio Number SID", copy=False, help="PN…: set when the number was connected from Odoo.")
     messaging_service_sid = fields.Char(
@@ -171,6 +188,14 @@ class CrmPhoneLine(models.Model):
                     "A Messaging Service SID is 'MG' followed by 32 hexadecimal characters."))
             if line.twilio_number_sid and not re.match(r"^PN[0-9a-fA-F]{32}$", line.twilio_number_sid):
                 raise ValidationError(self.env._("A phone number SID is 'PN' followed by 32 hexadecimal characters."))
+
+    @api.constrains("voicemail_max_length")
+    def _check_voicemail_max_length(self):
+        for line in self:
+            if not MIN_VOICEMAIL_SECONDS <= line.voicemail_max_length <= MAX_VOICEMAIL_SECONDS:
+                raise ValidationError(self.env._(
+                    "The longest voicemail of %(line)s must be between %(min)s and %(max)s seconds.",
+                    line=line.name, min=MIN_VOICEMAIL_SECONDS, max=MAX_VOICEMAIL_SECONDS))
 
     @api.constrains("textback_cooldown_hours")
     def _check_textback_cooldown_hours(self):

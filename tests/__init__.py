@@ -10,6 +10,7 @@ from . import test_sms_segments
 from . import test_sms_twilio_account
 from . import test_textback_template
 from . import test_twilio_api
+from . import test_voicemail
 from . import test_webhook_fuzz
 from . import test_webhooks
 from . import test_who_is_not_texted
