@@ -23,6 +23,7 @@ SID_PATTERNS = {
     "MessageSid": re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$"),
 }
 RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
+SMS_UUID = re.compile(r"^[0-9a-f]{32}$")
 # Fields that carry what a person wrote or said: a text's body, a voicemail's transcription.
 LONG_FIELDS = frozenset({"Body", "TranscriptionText"})
 # Twilio's own webhook bodies are a few kilobytes at most: what is read is capped at this,
@@ -69,6 +70,12 @@ class TwilioWebhookController(http.Controller):
     @http.route("/missed_call/twilio/message_status", **ROUTE)
     def twilio_message_status(self, **_kwargs):
         return self._dispatch("MessageSid", self._message_status)
+
+    # Odoo's SMS sent through Twilio: the URL carries the SMS's uuid (signed with it).
+
+    @http.route("/missed_call/twilio/sms_status", **ROUTE)
+    def twilio_sms_status(self, **_kwargs):
+        return self._dispatch("MessageSid", self._sms_status)
 
     # Voicemail of a missed call: the URLs carry the call's log id (signed with them).
 
@@ -188,6 +195,16 @@ class TwilioWebhookController(http.Controller):
         log = self._call_back_log(CallLog, companies, params)
         if log:
             log._twilio_call_back_ended(call_status)
+        return self._empty_ok()
+
+    def _sms_status(self, CallLog, companies, params):
+        sms_uuid = request.httprequest.args.get("sms", "")
+        if not SMS_UUID.match(sms_uuid):
+            return self._bad_request("The SMS id is missing or malformed")
+        status = params.get("MessageStatus") or params.get("SmsStatus")
+        error_code = params.get("ErrorCode")
+        CallLog.env["sms.sms"]._twilio_sms_status(
+            companies, sms_uuid, status, error_code if error_code and error_code.isdigit() else None)
         return self._empty_ok()
 
     def _voicemail_log(self, CallLog, companies):

@@ -822,6 +822,21 @@ class CrmCallLog(models.Model):
                                   "%(line)s.", phone=agent_phone, line=line.name),
         }}
 
+    def action_send_sms(self):
+        """Odoo's SMS composer on the call's lead (or contact): the text goes from the line
+        the caller called, and lands in that chatter."""
+        self.ensure_one()
+        self.check_access("read")
+        target = self.lead_id if self.lead_readable else self.partner_id
+        if not target:
+            raise UserError(self.env._("This call has no lead nor contact to text from."))
+        return {
+            "type": "ir.actions.act_window", "res_model": "sms.composer", "view_mode": "form", "target": "new",
+            "name": self.env._("Send SMS"),
+            "context": {"default_res_model": target._name, "default_res_id": target.id,
+                        "default_composition_mode": "comment"},
+        }
+
     def action_mark_called_back(self):
         """The salesperson called back: done with the lead's call-back activity (which records
         the call-back of the lead's missed calls), or the call itself marked called back."""

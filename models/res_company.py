@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import twilio_api
+from ..tools.sms_twilio_lines import twilio_lines_sms_api
 
 ACCOUNT_SID_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")
 API_BASE_URL_PARAM = "crm_missed_call_textback.twilio_api_base_url"
@@ -20,6 +21,15 @@ class ResCompany(models.Model):
         copy=False, groups="base.group_system",
         help="Signs every webhook Twilio sends and authenticates the text-backs.")
 
+    missed_call_sms_via_twilio = fields.Boolean(
+        "Send Odoo's SMS through Twilio", default=True,
+        help="SMS sent from Odoo (the chatter's SMS button, the SMS composer) go through your Twilio account, "
+             "from the line the recipient last called or texted, so that they see your business number. "
+             "Without Twilio, Odoo's own SMS service sends them.")
+    missed_call_default_line_id = fields.Many2one(
+        "crm.phone.line", "Default Line for Texts", domain="[('company_id', '=', id)]",
+        help="The line SMS are sent from to somebody who never called nor texted any line. "
+             "Empty: the first line.")
     missed_call_landline_lookup = fields.Boolean(
         "Detect Landlines",
         help="Before a text-back, ask Twilio Lookup whether the caller's number is a landline, and "
@@ -57,6 +67,41 @@ class ResCompany(models.Model):
         if company._uses_sms_twilio_account():
             return company.sms_twilio_account_sid, company.sms_twilio_auth_token
         return company.twilio_account_sid, company.twilio_auth_token
+
+    def _get_sms_api_class(self):
+        """Odoo 19's Twilio SMS (sms_twilio) sends this company's SMS: from the line the
+        recipient last called or texted, and never to an opted-out number."""
+        api_class = super()._get_sms_api_class()
+        if self._sms_twilio_installed() and self.sms_provider == "twilio":
+            return twilio_lines_sms_api(api_class)
+        return api_class
+
+    def _missed_call_sends_sms(self):
+        """Whether this add-on sends the company's SMS through Twilio (without sms_twilio:
+        with it, Odoo's own Twilio SMS does, where the company chose it)."""
+        self.ensure_one()
+        if self._sms_twilio_installed():
+            return False
+        account_sid, auth_token = self._twilio_credentials()
+        return bool(self.sudo().missed_call_sms_via_twilio and account_sid and auth_token
+                    and self.env["crm.phone.line"].sudo().search_count([("company_id", "=", self.id)], limit=1))
+
+    def _missed_call_sender_line(self, number):
+        """The line SMS to ``number`` (E.164) go from: the one it last called or texted, else
+        the company's default line, else its first line."""
+        self.ensure_one()
+        last_call = self.env["crm.call.log"].sudo().search(
+            [("company_id", "=", self.id), ("from_number", "=", number), ("line_id.active", "=", True)],
+            order="call_start desc", limit=1)
+        last_text = self.env["crm.textback.reply"].sudo().search(
+            [("company_id", "=", self.id), ("from_number", "=", number), ("line_id.active", "=", True)],
+            order="create_date desc", limit=1)
+        if last_call and last_text:
+            return last_text.line_id if last_text.create_date > last_call.call_start else last_call.line_id
+        if last_call or last_text:
+            return (last_call or last_text).line_id
+        return self.sudo().missed_call_default_line_id.filtered("active") or self.env["crm.phone.line"].sudo().search(
+            [("company_id", "=", self.id)], limit=1)
 
     @api.model
     def _twilio_companies_for_account(self, account_sid):

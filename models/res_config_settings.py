@@ -9,6 +9,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.twilio_auth_token", readonly=False, groups="base.group_system")
     missed_call_landline_lookup = fields.Boolean(
         related="company_id.missed_call_landline_lookup", readonly=False)
+    missed_call_sms_via_twilio = fields.Boolean(related="company_id.missed_call_sms_via_twilio", readonly=False)
+    missed_call_default_line_id = fields.Many2one(related="company_id.missed_call_default_line_id", readonly=False)
     # Odoo 19's Twilio SMS (sms_twilio): where it keeps the company's Twilio account, the
     # add-on uses that account, and Settings shows one Twilio account, not two.
     missed_call_sms_twilio_installed = fields.Boolean(compute="_compute_missed_call_twilio_account")

@@ -7,6 +7,7 @@ from . import test_phone_line
 from . import test_replies
 from . import test_security
 from . import test_sms_segments
+from . import test_sms_through_lines
 from . import test_sms_twilio_account
 from . import test_textback_template
 from . import test_twilio_api

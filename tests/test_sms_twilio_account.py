@@ -4,7 +4,7 @@ add-on keeps its own. Skipped where sms_twilio is not installed (Odoo 18, or a
 database without it); scripts/test installs it wherever Odoo has it."""
 from odoo.tests import Form, tagged
 
-from .common import ACCOUNT_SID, AUTH_TOKEN, LINE_NUMBER, MissedCallCommon, call_sid
+from .common import ACCOUNT_SID, AUTH_TOKEN, CALLER, LINE_NUMBER, MissedCallCommon, call_sid
 from .test_webhooks import TwilioWebhookCase
 
 SMS_ACCOUNT_SID = "AC" + "3" * 32
@@ -70,3 +70,43 @@ class TestSmsTwilioAccountWebhooks(SmsTwilioMixin, TwilioWebhookCase):
         log = self.CallLog.search([("call_sid", "=", call_sid(2))])
         self.assertEqual((log.line_id, log.to_number), (self.line, LINE_NUMBER))
         self.assertFalse(self.CallLog.search([("call_sid", "=", call_sid(1))]))
+
+
+@tagged("post_install", "-at_install")
+class TestSmsTwilioSendsFromLines(SmsTwilioMixin, TwilioWebhookCase):
+    """With Odoo's Twilio SMS sending the company's SMS, the add-on only chooses the line."""
+
+    def setUp(self):
+        super().setUp()
+        self.company.write({"sms_provider": "twilio", "sms_twilio_account_sid": ACCOUNT_SID,
+                            "sms_twilio_auth_token": AUTH_TOKEN})
+
+    def compose(self, record, body="When can we come by?"):
+        composer = self.env["sms.composer"].with_context(
+            default_res_model=record._name, default_res_id=record.id).create({"body": body})
+        with self.spy_requests() as requests_sent:
+            message = composer._action_send_sms()
+        self.env.invalidate_all()
+        return message, [dict(call.kwargs["data"]) for call in requests_sent.call_args_list
+                         if call.args[1] == "POST" and call.args[2].endswith("/Messages.json")]
+
+    def missed_call(self):
+        self.incoming_call(1)
+        self.dial_status(1, status="no-answer")
+        self.run_crm_cron()
+        return self.CallLog.search([("call_sid", "=", call_sid(1))])
+
+    def test_odoo_twilio_sms_sends_from_the_line_the_caller_called(self):
+        log = self.missed_call()
+        message, sends = self.compose(log.lead_id)
+        self.assertEqual((sends[0]["To"], sends[0]["From"]), (CALLER, LINE_NUMBER))
+        self.assertIn("/sms_twilio/status/", sends[0]["StatusCallback"], "its status reaches Odoo's own route")
+        self.assertEqual(message.notification_ids.notification_status, "pending")
+
+    def test_odoo_twilio_sms_never_texts_an_opted_out_number(self):
+        log = self.missed_call()
+        self.env["phone.blacklist"]._add([CALLER])
+        message, sends = self.compose(log.lead_id)
+        self.assertEqual(sends, [])
+        self.assertEqual(message.notification_ids.notification_status, "exception")
+        self.assertIn("opted out", message.notification_ids.failure_reason)
