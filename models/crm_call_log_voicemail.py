@@ -32,7 +32,7 @@ class CrmCallLogVoicemail(models.Model):
     voicemail_attachment_id = fields.Many2one("ir.attachment", "Voicemail Recording", copy=False)
     voicemail_transcription = fields.Text("Transcription")
     voicemail_transcription_posted = fields.Boolean()
-    voicemail_error = fields.Char("Voicemail Error")
+    voicemail_error = fields.Char()
     voicemail_attempts = fields.Integer()
     voicemail_next_try = fields.Datetime(index="btree_not_null")
 
