@@ -46,11 +46,13 @@ class SmsSms(models.Model):
     def _send(self, unlink_failed=False, unlink_sent=True, raise_exception=False):
         through_twilio = self.filtered(lambda sms: sms._missed_call_twilio_company())
         others = self - through_twilio
+        result = None
         if others:
-            super(SmsSms, others)._send(
+            result = super(SmsSms, others)._send(
                 unlink_failed=unlink_failed, unlink_sent=unlink_sent, raise_exception=raise_exception)
         for sms in through_twilio:
             sms._send_through_twilio(unlink_failed=unlink_failed, unlink_sent=unlink_sent)
+        return result
 
     def _missed_call_company(self):
         self.ensure_one()
@@ -79,7 +81,8 @@ class SmsSms(models.Model):
         maybe_sent_before = self.twilio_maybe_sent
         if commit:
             self.write({"twilio_maybe_sent": True, "missed_call_line_id": line.id})
-            self.env.cr.commit()  # pylint: disable=invalid-commit (the mark must outlive a crash)
+            # The mark must outlive a crash.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env["crm.caller"]._lock(company, {number: fields.Datetime.now()})
         if self.env["phone.blacklist"].sudo().search_count([("number", "=", number)], limit=1):
             return self._twilio_failed("sms_blacklist", unlink_failed)
@@ -105,7 +108,8 @@ class SmsSms(models.Model):
         self.sms_tracker_id._action_update_from_sms_state(state)
         self.mail_message_id._notify_message_notification_update()
         if commit:
-            self.env.cr.commit()  # pylint: disable=invalid-commit (the SID is the proof it was sent)
+            # The SID is the proof it was sent.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
 
     def _twilio_failed(self, failure_type, unlink_failed, reason=False):

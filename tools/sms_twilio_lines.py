@@ -17,7 +17,8 @@ def twilio_lines_sms_api(base):
 
     class TwilioLinesSmsApi(base):
 
-        def _send_sms_batch(self, messages, delivery_reports_url=False):
+        # Twilio's status callbacks go to sms_twilio's own route, not to delivery_reports_url.
+        def _send_sms_batch(self, messages, delivery_reports_url=False):  # pylint: disable=unused-argument
             company = (self.company or self.env.company).sudo()
             client = company._twilio_client()
             results = []
@@ -33,7 +34,7 @@ def twilio_lines_sms_api(base):
                 raise_exception=False)
             line = e164 and company._missed_call_sender_line(e164)
             if not line:  # no line of ours fits: sms_twilio's own numbers
-                return super()._send_sms_batch([{"content": body, "numbers": [{"number": number, "uuid": uuid}]}])[0]
+                return base._send_sms_batch(self, [{"content": body, "numbers": [{"number": number, "uuid": uuid}]}])[0]
             self.env["crm.caller"]._lock(company, {e164: fields.Datetime.now()})
             if self.env["phone.blacklist"].sudo().search_count([("number", "=", e164)], limit=1):
                 return {"uuid": uuid, "state": "twilio_blacklist", "failure_type": "twilio_blacklist",
