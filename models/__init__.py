@@ -8,6 +8,7 @@ from . import crm_call_log
 from . import crm_call_log_crm
 from . import crm_call_log_callback
 from . import crm_call_log_voicemail
+from . import crm_call_log_alert
 from . import crm_call_report
 from . import crm_caller
 from . import crm_phone_lookup

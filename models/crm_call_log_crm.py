@@ -45,6 +45,7 @@ class CrmCallLogCrm(models.Model):
                     log._crm_sync_safely()
             # Release the calls' rows: their status callbacks wait for them.
             self._commit(auto_commit)
+            self._send_alerts(auto_commit)
         if len(pending) == limit:
             self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")._trigger()
 
@@ -335,7 +336,14 @@ class CrmCallLogCrm(models.Model):
                 "user_id": user.id,
             })
             news.append((log, lead, partner, user))
-        self.env["mail.activity"].create(vals_list)
+        # Odoo's "activity assigned" email only where the line alerts by email: elsewhere the
+        # alert is a text to the salesperson's phone (or nothing), which reaches him sooner.
+        by_email = {log.id for log, _lead, _partner, _user in news if log.line_id._alerts_by_email()}
+        with_email = [vals for vals, (log, *_rest) in zip(vals_list, news, strict=True) if log.id in by_email]
+        without_email = [vals for vals, (log, *_rest) in zip(vals_list, news, strict=True) if log.id not in by_email]
+        self.env["mail.activity"].create(with_email)
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(without_email)
+        self._prepare_alerts(leads, partners)
         # The 5-minute rule: tell the salesperson at once, wherever they are in Odoo (a call
         # whose CRM update comes late is no news any more).
         if self.env.context.get("crm_missed_call_no_notification"):

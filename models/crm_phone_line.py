@@ -79,6 +79,19 @@ class CrmPhoneLine(models.Model):
         default=lambda self: self.env._(
             "Sorry we missed your call. We will text you now and call you back soon. Goodbye."),
         help="Spoken to the caller when nobody answers, before the call ends (without voicemail).")
+    alert_user_id = fields.Many2one(
+        "res.users", "Alert", check_company=True, domain="[('share', '=', False)]",
+        help="Who hears of each missed call at once, e.g. whoever is on call. Empty: the line's salesperson. "
+             "Texts go to the phone in his preferences, else to the line's Forward To.")
+    alert_channel = fields.Selection(
+        [("sms", "A text to their phone"), ("email", "Odoo's email"), ("both", "A text and Odoo's email"),
+         ("none", "No alert")],
+        "Alert By", required=True, default="sms",
+        help="A text reaches a salesperson on a roof within seconds; Odoo's \"activity assigned\" email is sent "
+             "only when chosen here.")
+    alert_when = fields.Selection(
+        [("always", "Always"), ("business_hours", "During business hours only")],
+        required=True, default="always", help="After hours, the call-back activity waits in Odoo.")
     voicemail = fields.Boolean(
         help="After no answer, the caller hears the greeting and may leave a message. The text-back goes out "
              "as the call is missed, before the greeting; the message is stored on the call and its lead, "
@@ -287,6 +300,17 @@ class CrmPhoneLine(models.Model):
         if days < 7:
             return self.env._("%(day)s at %(time)s", day=format_date(opening, "EEEE", locale=locale), time=at_time)
         return self.env._("%(day)s at %(time)s", day=format_date(opening, "MMM d", locale=locale), time=at_time)
+
+    def _alerts_by_email(self):
+        self.ensure_one()
+        return self.alert_channel in ("email", "both")
+
+    def _alerts_by_sms(self, when):
+        """Whether a missed call at ``when`` (naive UTC) texts the salesperson."""
+        self.ensure_one()
+        if self.alert_channel not in ("sms", "both"):
+            return False
+        return self.alert_when == "always" or self._is_open_at(when)
 
     # ------------------------------------------------------------
     # Actions

@@ -40,6 +40,8 @@ class SmsSms(models.Model):
 
     missed_call_line_id = fields.Many2one("crm.phone.line", "Sent From Line", index="btree_not_null")
     twilio_sid = fields.Char("Twilio Message SID", index="btree_not_null", copy=False)
+    missed_call_alert = fields.Boolean(
+        "Missed-Call Alert", index="btree_not_null", help="A text to a salesperson about a missed call.")
     twilio_maybe_sent = fields.Boolean(
         copy=False, help="An attempt may have reached Twilio: the next one asks Twilio whether the text exists.")
 
@@ -54,14 +56,24 @@ class SmsSms(models.Model):
             sms._send_through_twilio(unlink_failed=unlink_failed, unlink_sent=unlink_sent)
         return result
 
+    def _get_sms_company(self):
+        # Odoo 19: the company whose account sends an SMS of a line (an alert) is the line's.
+        if len(self) == 1 and self.missed_call_line_id:
+            return self.missed_call_line_id.company_id
+        return super()._get_sms_company()
+
     def _missed_call_company(self):
         self.ensure_one()
         return (self.missed_call_line_id.company_id or self.mail_message_id.record_company_id
                 or self.env.company)
 
     def _missed_call_twilio_company(self):
-        """The company whose Twilio account sends this SMS through this add-on, or nothing."""
+        """The company whose Twilio account sends this SMS through this add-on, or nothing.
+        Alerts of missed calls always go from their line, whatever sends the company's other SMS."""
         company = self._missed_call_company()
+        if self.missed_call_alert and self.missed_call_line_id:
+            account_sid, auth_token = company._twilio_credentials()
+            return company if account_sid and auth_token else self.env["res.company"]
         return company if company._missed_call_sends_sms() else self.env["res.company"]
 
     def _send_through_twilio(self, unlink_failed=False, unlink_sent=True):
@@ -83,6 +95,11 @@ class SmsSms(models.Model):
             self.write({"twilio_maybe_sent": True, "missed_call_line_id": line.id})
             # The mark must outlive a crash.
             self.env.cr.commit()  # pylint: disable=invalid-commit
+            # Held until the answer is written: a status callback of this text waits for it.
+            self.env.cr.execute("SELECT id FROM sms_sms WHERE id = %s FOR UPDATE", [self.id])
+            self.invalidate_recordset()
+            if self.state != "outgoing":
+                return False
         self.env["crm.caller"]._lock(company, {number: fields.Datetime.now()})
         if self.env["phone.blacklist"].sudo().search_count([("number", "=", number)], limit=1):
             return self._twilio_failed("sms_blacklist", unlink_failed)

@@ -388,7 +388,8 @@ def settle(odoo, timeout):
             "|", "&", ("textback_state", "=", "queued"), ("textback_sid", "=", False),
             "&", ("status", "=", "missed"), ("crm_synced", "=", False)])
         early = odoo.rpc("crm.textback.early.status", "search_count", [])
-        if not waiting and not early:
+        alerts = odoo.rpc("sms.sms", "search_count", [("missed_call_alert", "=", True), ("state", "=", "outgoing")])
+        if not waiting and not early and not alerts:
             return True
         for cron in crons:
             # A fault: the cron worker is running it right now.
@@ -467,7 +468,9 @@ def main():
         odoo.kill()
         twilio.shutdown()
 
-    texts_per_number = Counter(m["to"] for m in twilio.messages)
+    # Texts to FORWARD_TO are the salesperson's alerts (one per missed call); the others, text-backs.
+    alerts = [m for m in twilio.messages if m["to"] == FORWARD_TO]
+    texts_per_number = Counter(m["to"] for m in twilio.messages if m["to"] != FORWARD_TO)
     stop_numbers = {call[1] for call in scenario.stop_races}
     texted_after_stop = {
         number for number in stop_numbers
@@ -489,6 +492,7 @@ def main():
         } == dict.fromkeys(scenario.missed_numbers - stop_numbers, 1) and all(
             texts_per_number[number] <= 1 for number in stop_numbers),
         "no text reached Twilio after its caller's STOP was answered": not texted_after_stop,
+        "one alert to the salesperson per missed call": len(alerts) == len(missed_logs),
         "Odoo killed while Twilio held texts it had received": stats.counts[
             "killed while Twilio held a text"] == len(scenario.held),
         "no text to a caller whose call was answered": not (set(texts_per_number) & scenario.answered_numbers),
@@ -516,7 +520,8 @@ def main():
         "of which texted before the STOP was answered": sum(bool(texts_per_number[n]) for n in stop_numbers),
         "call logs": len(logs),
         "call logs expected": len(expected_sids),
-        "texts sent": len(twilio.messages),
+        "texts sent": len(twilio.messages) - len(alerts),
+        "alerts sent to the salesperson": len(alerts),
         "texts expected (a racing STOP may take one each)": len(scenario.missed_numbers),
         "leads": len(leads),
         "contacts": len(partners),

@@ -1,3 +1,4 @@
+from . import test_alerts
 from . import test_analytics
 from . import test_call_back
 from . import test_call_outcome
