@@ -128,6 +128,19 @@ class TestTwilioApiFaults(BaseCase):
         self.assertIn("broke before Twilio answered", str(error))
         self.assert_reads_as_a_sentence(error)
 
+    def test_a_text_created_in_the_same_second_as_its_attempt_is_found(self):
+        # Twilio's date_created has whole seconds; the attempt began 0.7 s into that second.
+        sent = {"sid": "SM" + "a" * 32, "to": MESSAGE["to"], "from": MESSAGE["from_"], "body": "Hi",
+                "status": "queued", "date_created": "Sat, 28 Nov 2026 14:00:00 +0000"}
+        page = {"messages": [sent], "next_page_uri": None, "page": 0, "page_size": 20}
+        self.server.replies[:] = [(200, {}, page), (200, {}, page)]
+        found = twilio_api.find_sent_message(self.client, to=MESSAGE["to"], from_=MESSAGE["from_"], body="Hi",
+                                             sent_after=datetime(2026, 11, 28, 14, 0, 0, 700000, timezone.utc))
+        self.assertEqual(found, (sent["sid"], "queued"))
+        later = twilio_api.find_sent_message(self.client, to=MESSAGE["to"], from_=MESSAGE["from_"], body="Hi",
+                                             sent_after=datetime(2026, 11, 28, 14, 0, 1, tzinfo=timezone.utc))
+        self.assertIsNone(later, "a text of an earlier second is another one")
+
     def test_read_timeout_is_ambiguous_and_connect_timeout_is_not(self):
         self.assertTrue(twilio_api._request_may_have_been_sent(requests.ReadTimeout()))
         self.assertFalse(twilio_api._request_may_have_been_sent(requests.ConnectTimeout()))

@@ -196,13 +196,16 @@ def find_sent_message(client, *, to, from_, body, sent_after):
     """The ``(sid, status)`` of a text with this body created from ``from_`` to ``to``
     since ``sent_after`` (an aware datetime), or None: asked before sending again after
     an ambiguous failure. Twilio filters by number; the time is checked on
-    ``date_created``, since a text still queued has no ``date_sent`` yet."""
+    ``date_created``, since a text still queued has no ``date_sent`` yet. Twilio's
+    times are whole seconds: a text created in the same second as ``sent_after``
+    counts."""
+    since = sent_after.replace(microsecond=0)
     # The most recent page only: a text-back is minutes old, and following
     # next_page_uri could page through the account's whole history.
     messages = _call(client, lambda: list(client.messages.page(to=to, from_=from_, page_size=20)))
     for message in messages:
         if (message.to == to and message.from_ == from_ and message.body == body
-                and message.date_created and message.date_created >= sent_after):
+                and message.date_created and message.date_created >= since):
             return message.sid, message.status
     return None
 
