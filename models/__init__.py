@@ -18,6 +18,7 @@ from . import crm_textback_early_status
 from . import crm_textback_reply
 from . import crm_lead
 from . import sms_sms
+from . import phone_blacklist
 from . import mail_activity
 from . import digest_digest
 from . import crm_call_log_demo

@@ -553,7 +553,7 @@ class CrmCallLog(models.Model):
         if self.env["crm.phone.line"].with_context(active_test=False).search_count(
                 [("number", "=", number)], limit=1):
             return "own_number"
-        if self.env["phone.blacklist"].sudo().search_count([("number", "=", number)], limit=1):
+        if self.env["phone.blacklist"]._missed_call_opted_out(number):
             return "blacklisted"
         if self.env["crm.sms.unreachable"].search_count([("number", "=", number)], limit=1):
             return "unreachable"

@@ -48,11 +48,14 @@ class CrmCallLogAlert(models.Model):
             texted = self.env._("We texted them back.")
         else:
             texted = self.env._("No text-back went out.")
-        caller = partner.name if partner and partner.name != self.caller_display else self.caller_display
+        caller = self.caller_display
+        if partner and partner.name and partner.name != caller:
+            caller = f"{partner.name} ({caller})"
+        url = f"{lead.get_base_url()}/odoo/crm.lead/{lead.id}"
+        # No f-string among the arguments: the translation extractor would evaluate it.
         return self.env._(
             "Missed call from %(caller)s on %(line)s. %(texted)s Call back within 5 minutes: %(url)s",
-            caller=caller if caller == self.caller_display else f"{caller} ({self.caller_display})",
-            line=self.line_id.name, texted=texted, url=f"{lead.get_base_url()}/odoo/crm.lead/{lead.id}")
+            caller=caller, line=self.line_id.name, texted=texted, url=url)
 
     @api.model
     def _send_alerts(self, auto_commit=True):

@@ -44,6 +44,7 @@ class TestAlerts(TwilioWebhookCase):
         self.assertIn("+1 415-555-0123", alert["Body"])
         self.assertIn("texted them back", alert["Body"])
         self.assertIn(f"/odoo/crm.lead/{log.lead_id.id}", alert["Body"])
+        self.assertNotIn("StatusCallback", alert, "no delivery receipts: two requests per missed call saved")
         self.assertTrue(log.alert_sms_uuid)
         self.assertFalse(self.activity_emails(log.lead_id), "the text replaces Odoo's activity email")
         with self.spy_requests() as requests_sent:

@@ -200,7 +200,8 @@ class TestMissedCallCrm(MissedCallCommon):
         self.assertTrue(bad.crm_synced)
         self.assertTrue(bad.lead_id)
 
-    def test_a_batch_of_calls_searches_and_creates_contacts_leads_and_activities_once(self):
+    def test_a_batch_of_calls_searches_and_creates_contacts_leads_activities_and_alerts_once(self):
+        self.line.alert_channel = "sms"
         statements = []
         execute = Cursor.execute
 
@@ -209,18 +210,22 @@ class TestMissedCallCrm(MissedCallCommon):
             return execute(cr, query, params, log_exceptions)
 
         def statements_to_sync(count, first):
-            logs = self.CallLog.concat(*(self.new_call(first + n, caller=f"+1415201{first + n:04d}")
+            logs = self.CallLog.concat(*(self.new_call(first + n, caller=f"+1415201{first + n:04d}",
+                                                       when=fields.Datetime.now())  # fresh: alerted
                                          for n in range(count)))
             self.miss_without_crm(logs)
             self.env.flush_all()
             statements.clear()
-            with patch.object(Cursor, "execute", recording_execute):
+            # The alert texts are made in the batch; each is then sent on its own (not counted here).
+            with patch.object(Cursor, "execute", recording_execute), \
+                    patch.object(type(self.CallLog), "_send_alerts", lambda self, auto_commit=True: None):
                 self.CallLog._cron_crm_sync(auto_commit=False)
                 self.env.flush_all()
             self.assertTrue(all(logs.mapped("crm_synced")))
             self.assertEqual(len(logs.lead_id.activity_ids), count)
+            self.assertTrue(all(logs.mapped("alert_sms_uuid")))
             kinds = (re.match(r'SELECT "(res_partner|crm_lead|mail_activity)"\."id" FROM'
-                              r'|INSERT INTO "?(res_partner|crm_lead|mail_activity|crm_caller)"? ', statement)
+                              r'|INSERT INTO "?(res_partner|crm_lead|mail_activity|crm_caller|sms_sms)"? ', statement)
                      for statement in statements)
             return Counter(kind.group(0) for kind in kinds if kind)
 

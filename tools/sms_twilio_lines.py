@@ -36,7 +36,7 @@ def twilio_lines_sms_api(base):
             if not line:  # no line of ours fits: sms_twilio's own numbers
                 return base._send_sms_batch(self, [{"content": body, "numbers": [{"number": number, "uuid": uuid}]}])[0]
             self.env["crm.caller"]._lock(company, {e164: fields.Datetime.now()})
-            if self.env["phone.blacklist"].sudo().search_count([("number", "=", e164)], limit=1):
+            if self.env["phone.blacklist"]._missed_call_opted_out(e164):
                 return {"uuid": uuid, "state": "twilio_blacklist", "failure_type": "twilio_blacklist",
                         "failure_reason": self.env._("The recipient opted out (STOP).")}
             try:

@@ -185,10 +185,12 @@ def _call(client, function):
 
 def send_message(client, *, to, from_, body, status_callback, messaging_service_sid=None):
     """Send one SMS; return ``(sid, status)`` or raise :class:`TwilioSendError`. With a
-    Messaging Service (required for US A2P 10DLC), Twilio picks the sender from it."""
-    sender = {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {"from_": from_}
-    message = _call(client, lambda: client.messages.create(
-        to=to, body=body, status_callback=status_callback, **sender))
+    Messaging Service (required for US A2P 10DLC), Twilio picks the sender from it.
+    Without ``status_callback``, Twilio reports nothing after its answer."""
+    options = {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {"from_": from_}
+    if status_callback:
+        options["status_callback"] = status_callback
+    message = _call(client, lambda: client.messages.create(to=to, body=body, **options))
     return message.sid, message.status
 
 
