@@ -100,10 +100,22 @@ class CrmCallLogVoicemail(models.Model):
         except twilio_api.TwilioSendError as error:
             self._voicemail_attempt_failed(error)
             return
-        name = self.env._("Voicemail from %(caller)s, %(when)s.mp3", caller=self.caller_display,
-                          when=fields.Datetime.to_string(self.call_start))
+        self._attach_voicemail(audio)
+        if self.line_id.voicemail_delete_at_twilio:
+            try:
+                twilio_api.delete_recording(client, self.voicemail_recording_sid)
+            except twilio_api.TwilioSendError as error:
+                _logger.warning("Voicemail %s kept at Twilio: %s", self.voicemail_recording_sid, error)
+
+    def _attach_voicemail(self, audio, mimetype="audio/mpeg"):
+        """The voicemail's ``audio`` on the call and in its lead's chatter (playable there);
+        the lead becomes a hot one; the transcription follows when it is in."""
+        self.ensure_one()
+        extension = mimetype.rsplit("/", 1)[-1].replace("mpeg", "mp3")
+        name = self.env._("Voicemail from %(caller)s, %(when)s", caller=self.caller_display,
+                          when=fields.Datetime.to_string(self.call_start)) + f".{extension}"
         attachment = self.env["ir.attachment"].create({
-            "name": name, "raw": audio, "mimetype": "audio/mpeg", "res_model": self._name, "res_id": self.id})
+            "name": name, "raw": audio, "mimetype": mimetype, "res_model": self._name, "res_id": self.id})
         self.write({"voicemail_state": "stored", "voicemail_attachment_id": attachment.id,
                     "voicemail_error": False, "voicemail_next_try": False})
         lead = self.lead_id
@@ -112,17 +124,14 @@ class CrmCallLogVoicemail(models.Model):
                 "Voicemail from %(caller)s (%(duration)s), left after the missed call on %(line)s.",
                 caller=self.caller_display, duration=format_duration(self.env, self.voicemail_duration),
                 line=self.line_id.name)
-            lead.message_post(body=body, attachments=[(name, audio)], message_type="comment",
-                              subtype_xmlid="mail.mt_note")
+            message = lead.message_post(body=body, attachments=[(name, audio)], message_type="comment",
+                                        subtype_xmlid="mail.mt_note")
+            # Marked as a voice message, the chatter plays it inline (Odoo's voice player).
+            message.attachment_ids.sudo()._set_voice_metadata()
             if (lead.priority or "0") < "2":
                 lead.priority = "2"  # a caller who left a message is a hot lead
         if self.voicemail_transcription:
             self._post_voicemail_transcription()
-        if self.line_id.voicemail_delete_at_twilio:
-            try:
-                twilio_api.delete_recording(client, self.voicemail_recording_sid)
-            except twilio_api.TwilioSendError as error:
-                _logger.warning("Voicemail %s kept at Twilio: %s", self.voicemail_recording_sid, error)
 
     def _voicemail_attempt_failed(self, error):
         attempts = self.voicemail_attempts + 1

@@ -46,6 +46,8 @@ class TestVoicemail(TwilioWebhookCase):
         self.assertEqual(root.findtext("Say"), "Leave a message after the tone.")
         record = root.find("Record")
         self.assertEqual(record.get("maxLength"), "90")
+        self.assertTrue(record.get("action").startswith(f"{log.line_id.voicemail_webhook_url}?"),
+                        "the line form shows the address Twilio is given")
         self.assertIn(f"recording_status?log={log.id}", record.get("recordingStatusCallback"))
         self.assertIn(f"transcription?log={log.id}", record.get("transcribeCallback"))
         self.assertEqual(record.get("transcribe"), "true")
@@ -70,6 +72,7 @@ class TestVoicemail(TwilioWebhookCase):
         message = log.lead_id.message_ids[0]
         self.assertIn("Voicemail from", message.body)
         self.assertEqual(message.attachment_ids.mimetype, "audio/mpeg")
+        self.assertTrue(message.attachment_ids.voice_ids, "the chatter plays it with Odoo's voice player")
         self.assertGreaterEqual(log.lead_id.priority, "2", "a caller who left a message is a hot lead")
         # Twilio delivers the status again: nothing is fetched twice.
         self.voicemail_post("recording_status", log, RecordingStatus="completed", RecordingDuration="17")
