@@ -121,6 +121,18 @@ class CrmPhoneLine(models.Model):
     call_status_webhook_url = fields.Char("Call Status Changes", compute="_compute_webhook_urls")
     sms_webhook_url = fields.Char("A Message Comes In", compute="_compute_webhook_urls")
 
+    callback_webhook_url = fields.Char(
+        "Call-Back Webhooks", compute="_compute_webhook_urls",
+        help="Odoo gives Twilio this address (and …/callback_dial_status, …/callback_status) with each call-back "
+             "it places: nothing to set in the Twilio Console, but a proxy or firewall must let it through.")
+    voicemail_webhook_url = fields.Char(
+        "Voicemail Webhooks", compute="_compute_webhook_urls",
+        help="Odoo gives Twilio this address (and …/recording_status, …/transcription) when a caller may leave "
+             "a message: nothing to set in the Twilio Console, but a proxy or firewall must let it through.")
+    sms_status_webhook_url = fields.Char(
+        "Status of Texts Sent from Odoo", compute="_compute_webhook_urls",
+        help="Odoo gives Twilio this address with each text sent from Odoo (not the text-backs), for its "
+             "delivery status: nothing to set in the Twilio Console, but a proxy or firewall must let it through.")
     webhook_url_warning = fields.Char(compute="_compute_webhook_urls")
     last_call_at = fields.Datetime("Last Call Received", compute="_compute_last_call")
     last_call_result = fields.Char("Its Result", compute="_compute_last_call")
@@ -151,9 +163,11 @@ class CrmPhoneLine(models.Model):
             line.missed_call_count = counts.get((line.id, "missed"), 0)
 
     def _compute_last_call(self):
-        """The last webhook that reached the line, seen through what it logged."""
+        """The last call Twilio brought to the line, seen through what it logged (a
+        call-back placed from Odoo is not one)."""
         for line in self:
-            log = self.env["crm.call.log"].search([("line_id", "=", line.id)], order="create_date desc", limit=1)
+            log = self.env["crm.call.log"].search([("line_id", "=", line.id), ("direction", "=", "inbound")],
+                                                  order="create_date desc", limit=1)
             line.last_call_at = log.create_date
             if not log:
                 line.last_call_result = False
@@ -184,6 +198,9 @@ class CrmPhoneLine(models.Model):
             line.voice_webhook_url = f"{base_url}/missed_call/twilio/voice"
             line.call_status_webhook_url = f"{base_url}/missed_call/twilio/call_status"
             line.sms_webhook_url = f"{base_url}/missed_call/twilio/sms"
+            line.callback_webhook_url = f"{base_url}/missed_call/twilio/callback_answer"
+            line.voicemail_webhook_url = f"{base_url}/missed_call/twilio/voicemail_done"
+            line.sms_status_webhook_url = f"{base_url}/missed_call/twilio/sms_status"
 
     @api.constrains("ring_timeout")
     def _check_ring_timeout(self):

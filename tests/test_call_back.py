@@ -56,6 +56,8 @@ class TestCallBack(TwilioWebhookCase):
         callback, request = self.call_back(log)
         self.assertEqual((request["To"], request["From"]), (AGENT_PHONE, LINE_NUMBER))
         self.assertEqual(parse_qs(urlsplit(request["Url"]).query)["log"], [str(callback.id)])
+        self.assertTrue(request["Url"].startswith(f"{self.line.callback_webhook_url}?"),
+                        "the line form shows the address Twilio is given")
         self.assertEqual((callback.direction, callback.status, callback.call_sid), ("outbound", "ringing",
                                                                                     EXAMPLE_CALL_SID))
         self.assertEqual((callback.from_number, callback.callback_user_id), (CALLER, self.salesman))
@@ -94,6 +96,13 @@ class TestCallBack(TwilioWebhookCase):
         self.assertTrue(log.lead_id.activity_ids)
         root = self.twiml(self.callback_post("callback_answer", callback, CallStatus="in-progress"))
         self.assertIsNone(root.find("Dial"), "a call-back that is over never dials the caller")
+
+    def test_a_call_back_is_not_the_line_last_call_received(self):
+        log = self.missed_call()
+        self.call_back(log)
+        self.line.invalidate_recordset(["last_call_at", "last_call_result"])
+        self.assertEqual(self.line.last_call_at, log.create_date)
+        self.assertIn("Missed", self.line.last_call_result)
 
     def test_a_call_back_is_never_placed_twice_while_it_rings(self):
         log = self.missed_call()

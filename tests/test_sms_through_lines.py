@@ -50,7 +50,8 @@ class TestSmsThroughLines(SmsThroughLinesCase):
         self.assertEqual(len(sends), 1)
         self.assertEqual((sends[0]["To"], sends[0]["From"], sends[0]["Body"]),
                          (CALLER, SECOND_LINE, "When can we come by?"))
-        self.assertIn("/missed_call/twilio/sms_status?sms=", sends[0]["StatusCallback"])
+        self.assertTrue(sends[0]["StatusCallback"].startswith(f"{log.line_id.sms_status_webhook_url}?sms="),
+                        "the line form shows the address Twilio is given")
         self.assertEqual(message.message_type, "sms")
         notification = message.notification_ids
         self.assertEqual(notification.notification_status, "pending", "sent: Twilio took it")
