@@ -63,19 +63,7 @@ class CrmCallLogCallBack(models.Model):
         ], limit=1)
         if ringing:
             raise UserError(self.env._("A call-back to %s is already ringing.", number))
-        log = self.create({
-            "call_sid": f"CA{uuid.uuid4().hex}",  # until Twilio gives the call's own SID
-            "direction": "outbound",
-            "line_id": line.id,
-            "from_number": number,
-            "to_number": line.number,
-            "callback_of_id": callback_of.id if callback_of else False,
-            "callback_user_id": user.id,
-            "user_id": user.id,
-            "partner_id": (partner or (callback_of and callback_of.partner_id) or self.env["res.partner"]).id,
-            "lead_id": (lead or (callback_of and callback_of.lead_id) or self.env["crm.lead"]).id,
-            "crm_synced": True,  # a call-back makes no contact nor lead
-        })
+        log = self._log_call_back(line, number, user, callback_of=callback_of, lead=lead, partner=partner)
         log.flush_recordset()
         base_url = log.get_base_url()
         query = urlencode({"log": log.id})
@@ -89,6 +77,24 @@ class CrmCallLogCallBack(models.Model):
             raise UserError(self.env._("The call-back could not be placed: %s", error)) from error
         log.call_sid = sid
         return log, agent_phone
+
+    @api.model
+    def _log_call_back(self, line, number, user, callback_of=None, lead=None, partner=None, **values):
+        """The call log of a call-back of ``number`` by ``user`` through ``line``, ringing."""
+        return self.create({
+            "call_sid": f"CA{uuid.uuid4().hex}",  # until Twilio gives the call's own SID
+            "direction": "outbound",
+            "line_id": line.id,
+            "from_number": number,
+            "to_number": line.number,
+            "callback_of_id": callback_of.id if callback_of else False,
+            "callback_user_id": user.id,
+            "user_id": user.id,
+            "partner_id": (partner or (callback_of and callback_of.partner_id) or self.env["res.partner"]).id,
+            "lead_id": (lead or (callback_of and callback_of.lead_id) or self.env["crm.lead"]).id,
+            "crm_synced": True,  # a call-back makes no contact nor lead
+            **values,
+        })
 
     # ------------------------------------------------------------
     # Its webhooks (called by the controller, as superuser, for the companies whose

@@ -1,4 +1,7 @@
+import io
+import math
 import random
+import wave
 from datetime import timedelta
 
 import pytz
@@ -9,6 +12,25 @@ from odoo import api, fields, models
 HOURLY_WEIGHTS = {7: 2, 8: 6, 9: 9, 10: 10, 11: 9, 12: 7, 13: 8, 14: 9, 15: 9, 16: 7, 17: 4, 18: 2, 19: 1, 20: 1}
 # Share of calls missed per local hour: lunch and evenings are the weak spots.
 MISSED_SHARE = {12: 0.45, 13: 0.3, 17: 0.35, 18: 0.6, 19: 0.7, 20: 0.8}
+# The follow-up story's caller.
+FOLLOW_UP_CALLER = "+14155550187"
+
+
+def demo_voicemail_audio(seconds=3, rate=8000):
+    """A short WAV (a soft two-tone chime) standing in for a recorded voicemail."""
+    frames = bytearray()
+    for n in range(seconds * rate):
+        t = n / rate
+        envelope = min(1.0, t * 4, (seconds - t) * 4) * (0.55 + 0.45 * math.sin(2 * math.pi * 1.5 * t))
+        sample = envelope * 0.3 * (math.sin(2 * math.pi * 440 * t) + 0.5 * math.sin(2 * math.pi * 660 * t))
+        frames += int(max(-1.0, min(1.0, sample)) * 32767).to_bytes(2, "little", signed=True)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(bytes(frames))
+    return buffer.getvalue()
 
 
 class CrmCallLogDemo(models.Model):
@@ -74,3 +96,52 @@ class CrmCallLogDemo(models.Model):
                             "expected_revenue": rng.choice([180, 250, 400, 650, 1200])})
                 if rng.random() < 0.15 and not lead.stage_id.is_won:  # Odoo refuses to lose a won lead
                     lead.action_set_lost()
+
+    @api.model
+    def _generate_demo_follow_up(self, line_id):
+        """A missed call of the last hour followed up the way the add-on lets a salesperson
+        do it: a voicemail with its transcription, the caller's reply to the text-back, a
+        text sent from the line, and an answered call-back from the business number:
+        demo data only."""
+        quiet = self.with_context(crm_missed_call_no_notification=True, mail_activity_quick_update=True)
+        line = self.env["crm.phone.line"].browse(line_id)
+        salesperson = line.user_id or self.env.user
+        start = fields.Datetime.now() - timedelta(minutes=40)
+        log = quiet.create({
+            "call_sid": "CAdemofollowup0000000000000000000", "line_id": line.id, "from_number": FOLLOW_UP_CALLER,
+            "call_start": start, "status": "missed", "missed_reason": "no-answer",
+        })
+        template = (line.after_hours_template_id if not line._is_open_at(start) else line.template_id) \
+            or line.template_id
+        log.write({"textback_state": "delivered", "textback_sid": "SMdemofollowup000000000000000000",
+                   "textback_template_id": template.id, "after_hours": not line._is_open_at(start),
+                   "next_opening_text": not line._is_open_at(start) and line._next_opening_in_words(start)})
+        log.textback_body = template._render_for_call(log) if template else False
+        log._crm_sync()
+
+        log.write({"voicemail_state": "recorded", "voicemail_recording_sid": "REdemofollowup000000000000000000",
+                   "voicemail_duration": 17, "voicemail_transcription": self.env._(
+                       "Hi, this is Dana on Maple Street. The water heater in my garage is leaking onto the "
+                       "floor. Please call me back as soon as you can, thanks.")})
+        log._attach_voicemail(demo_voicemail_audio(seconds=log.voicemail_duration), mimetype="audio/wav")
+
+        self.env["crm.textback.reply"]._twilio_incoming_sms(line.company_id, {
+            "MessageSid": "SMdemofollowupreply0000000000000", "To": line.number, "From": FOLLOW_UP_CALLER,
+            "Body": self.env._("Yes please, it's leaking fast. I'm home all afternoon."),
+        })
+        # The salesperson's text from the lead's chatter, through the line, delivered.
+        message = log.lead_id.with_user(salesperson)._message_sms(
+            self.env._("Hi Dana, it's %(name)s from %(company)s. I'm calling you in 2 minutes.",
+                       name=salesperson.name, company=line.company_id.name),
+            sms_numbers=[FOLLOW_UP_CALLER], put_in_queue=True)
+        sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)])
+        sms.write({"missed_call_line_id": line.id, "twilio_sid": "SMdemofollowupsent00000000000000",
+                   "state": "pending", "to_delete": True})
+        for one in sms:
+            self.env["sms.sms"]._twilio_sms_status(line.company_id, one.uuid, "delivered")
+
+        callback = quiet._log_call_back(line, FOLLOW_UP_CALLER, salesperson, callback_of=log,
+                                        call_start=start + timedelta(minutes=4),
+                                        agent_answered_at=start + timedelta(minutes=4, seconds=10))
+        callback._twilio_call_back_dialed("completed", 192)
+        return log

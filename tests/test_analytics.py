@@ -195,3 +195,20 @@ class TestDemoCalls(MissedCallCommon):
         kpis = self.env["crm.call.report"].with_user(self.manager).get_missed_call_dashboard(30)["current"]
         self.assertEqual(kpis["calls"], len(logs.filtered(
             lambda log: log.call_start >= fields.Datetime.now() - timedelta(days=30))))
+
+    def test_the_demo_follow_up_has_a_playable_voicemail_a_text_from_the_line_and_an_answered_call_back(self):
+        log = self.CallLog._generate_demo_follow_up(self.line.id)
+        lead = log.lead_id
+        self.assertEqual((log.status, log.voicemail_state, log.textback_state), ("missed", "stored", "delivered"))
+        self.assertTrue(log.voicemail_attachment_id.raw.startswith(b"RIFF"), "a real WAV file")
+        voice = lead.message_ids.attachment_ids.filtered("voice_ids")
+        self.assertIn(voice.mimetype, ("audio/wav", "audio/x-wav"))  # as guessed by each version
+        self.assertEqual(lead.priority, "2")
+        self.assertTrue(any("water heater" in (body or "") for body in lead.message_ids.mapped("body")))
+        self.assertTrue(log.responded)
+        sms_message = lead.message_ids.filtered(lambda message: message.message_type == "sms")
+        self.assertEqual(sms_message.notification_ids.notification_status, "sent", "delivered through the line")
+        callback = log.callback_ids
+        self.assertEqual((callback.direction, callback.status, callback.duration), ("outbound", "answered", 192))
+        self.assertTrue(log.called_back_in_time)
+        self.assertFalse(lead.activity_ids, "the answered call-back closed the call-back activity")
