@@ -30,10 +30,17 @@ class TourCase(TwilioWebhookCase):
 @tagged("post_install", "-at_install")
 class TestMissedCallTour(TourCase):
 
-    def test_main_path_from_the_call_log_to_the_lead_the_dashboard_and_a_template(self):
+    def test_main_path_from_the_call_log_a_call_back_the_lead_the_dashboard_and_a_template(self):
         log = self.missed_call()
         self.assertTrue(log.lead_id, "the tour follows the call to its lead")
-        self.start_tour("/odoo", "crm_missed_call_textback_main_path", login="admin", timeout=180)
+        self.admin.missed_call_phone = "+14155550142"
+        with self.spy_requests() as requests_sent:
+            self.start_tour("/odoo", "crm_missed_call_textback_main_path", login="admin", timeout=180)
+        placed = [dict(call.kwargs["data"]) for call in requests_sent.call_args_list
+                  if call.args[2].endswith("/Calls.json")]
+        self.assertEqual([(call["To"], call["From"]) for call in placed], [("+14155550142", self.line.number)],
+                         "Call Back rang the salesperson's phone once, from the line")
+        self.assertEqual((log.callback_ids.direction, log.callback_ids.callback_user_id), ("outbound", self.admin))
         template = self.env.ref("crm_missed_call_textback.textback_template_in_hours")
         self.assertEqual(template.preview_segments, 1, "the tour discarded its edit")
 

@@ -25,8 +25,8 @@ function openMenu(xmlid) {
 }
 
 /**
- * The main path of a sales manager: the call log, a missed call, its lead with the
- * text-back in the chatter, the dashboard, and a template whose segment counter
+ * The main path of a sales manager: the call log, a missed call (called back from the
+ * business number), its lead with the text-back in the chatter, the dashboard, and a template whose segment counter
  * follows the body as it grows.
  */
 registry.category("web_tour.tours").add("crm_missed_call_textback_main_path", {
@@ -53,6 +53,15 @@ registry.category("web_tour.tours").add("crm_missed_call_textback_main_path", {
         {
             content: "The call shows the text the caller got",
             trigger: ".o_form_view .o_field_widget[name='textback_body']:contains('Sorry we missed your call')",
+        },
+        {
+            content: "Call the caller back from the business number",
+            trigger: ".o_form_view .o_form_statusbar button.btn-primary[name='action_call_back']",
+            run: "click",
+        },
+        {
+            content: "Twilio rings the salesperson's phone first",
+            trigger: ".o_notification:contains('Calling back'):contains('+14155550142')",
         },
         {
             content: "Follow the call to its lead",
