@@ -31,6 +31,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -44,7 +45,7 @@ from urllib.parse import parse_qs
 import psutil
 import psycopg2
 import requests
-from fault_injection import ACCOUNT_SID, AUTH_TOKEN, LINE_NUMBER, Odoo, configure, free_port, odoo_arguments
+from fault_injection import ACCOUNT_SID, AUTH_TOKEN, FORWARD_TO, LINE_NUMBER, Odoo, configure, free_port, odoo_arguments
 from twilio.request_validator import RequestValidator
 
 # How long the forwarded phone rings before the dial status, in the replay.
@@ -94,11 +95,14 @@ def signed_post(url, params):
 
 class RecordingTwilio(ThreadingHTTPServer):
     daemon_threads = True
+    # Twilio never refuses a connection; socketserver's backlog of 5 would, under load
+    # (a refused SYN costs the sender 1 s, then 3 s).
+    request_queue_size = 256
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), RecordingTwilioHandler)
         self.lock = threading.Lock()
-        self.texts = []                          # (arrival time, To)
+        self.texts = []                          # (arrival time, To, Body)
         self.callbacks = []                      # (start time, latency, HTTP status, To)
         self.pending_callbacks = 0
 
@@ -119,6 +123,9 @@ class RecordingTwilio(ThreadingHTTPServer):
 
 class RecordingTwilioHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The headers and the body leave in two writes: with Nagle's algorithm the body waits
+    # for the client's delayed ACK, 40 ms per request that Twilio does not cost.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -128,7 +135,7 @@ class RecordingTwilioHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         form = {key: value[0] for key, value in parse_qs(body.decode()).items()}
         with self.server.lock:
-            self.server.texts.append((arrived, form.get("To")))
+            self.server.texts.append((arrived, form.get("To"), form.get("Body") or ""))
         sid = "SM" + uuid.uuid4().hex
         payload = json.dumps({
             "sid": sid, "status": "queued", "to": form.get("To"), "from": form.get("From"),
@@ -295,6 +302,11 @@ def wait_for(queue, process):
                 raise SystemExit(f"the load generator died (exit code {process.exitcode})") from None
 
 
+def numbers_in(digits):
+    """The 11-digit US numbers (without +) an alert's digits may name: every window of 11."""
+    return {digits[start:start + 11] for start in range(max(len(digits) - 10, 0))}
+
+
 def run_rate(odoo, twilio, watcher, cpu, rate, duration, rng, existing, numbers, texted):
     calls = make_calls(rng, int(rate * duration), existing, numbers, texted)
     missed_sids = {sid for sid, _number, outcome in calls if outcome == "no-answer"}
@@ -321,17 +333,26 @@ def run_rate(odoo, twilio, watcher, cpu, rate, duration, rng, existing, numbers,
         time.sleep(0.25)
     drain = max(0.0, max((watcher.synced_at.get(sid, time.time()) for sid in missed_sids), default=load_end) - load_end)
     deadline = time.time() + DRAIN_TIMEOUT
-    while twilio.pending_callbacks and time.time() < deadline:
+    # The alerts leave right after their calls' CRM update is committed.
+    while (twilio.pending_callbacks or watcher.scalar(
+            "SELECT count(*) FROM sms_sms WHERE missed_call_alert AND state = 'outgoing'")) \
+            and time.time() < deadline:
         time.sleep(0.25)
     callbacks = twilio.callbacks[first_callback:]
     failed_callbacks = {to for _started, _latency, code, to in callbacks if code != 200}
     texts = twilio.texts[first_text:]
     arrivals = defaultdict(list)
-    for arrived, to in texts:
-        arrivals[to].append(arrived)
+    # The salesperson's alerts go to the line's Forward To, one per missed call, naming the caller.
+    alert_arrivals = defaultdict(list)
+    for arrived, to, body in texts:
+        if to == FORWARD_TO:
+            for number in numbers_in(re.sub(r"\D", "", body)):
+                alert_arrivals[number].append(arrived)
+        else:
+            arrivals[to].append(arrived)
     by_endpoint = defaultdict(list)
     errors = 0
-    time_to_text, crm_lag = [], []
+    time_to_text, crm_lag, time_to_alert = [], [], []
     dial_sends = sorted((r for r in results if r[0] == "dial_status"), key=lambda r: r[3])
     for endpoint, latency, status, _sent_at, _sid, _number in results:
         by_endpoint[endpoint].append(latency)
@@ -346,6 +367,11 @@ def run_rate(odoo, twilio, watcher, cpu, rate, duration, rng, existing, numbers,
             time_to_text.append(min(later) - sent_at)
             arrivals[number].remove(min(later))
         crm_lag.append(watcher.synced_at.get(sid, time.time()) - sent_at)
+        # A repeat caller's calls each have their alert: the first one after this call's dial status.
+        alerted = [arrived for arrived in alert_arrivals[number[1:]] if arrived >= sent_at]
+        if alerted:
+            time_to_alert.append(min(alerted) - sent_at)
+            alert_arrivals[number[1:]].remove(min(alerted))
     # Latency grows when the server cannot keep up: the last third of the calls
     # waits clearly longer than the first third.
     third = max(len(dial_sends) // 3, 1)
@@ -357,15 +383,17 @@ def run_rate(odoo, twilio, watcher, cpu, rate, duration, rng, existing, numbers,
         "rate": rate, "calls": len(calls), "elapsed": elapsed, "errors": errors,
         "endpoints": {endpoint: summary(values) for endpoint, values in by_endpoint.items()},
         "time_to_text": summary(time_to_text), "texts": len(texts), "crm_lag": summary(crm_lag),
+        "time_to_alert": summary(time_to_alert), "alerts": len(time_to_alert), "missed": len(crm_lag),
         "crm_waiting": waiting, "crm_drain": drain, "cpu": {k: v / elapsed for k, v in cpu_used.items()},
         "backlog": growing or crm_behind, "growing": growing, "crm_behind": crm_behind, "calls_played": calls,
         "failed_sids": failed_sids, "failed_callback_numbers": failed_callbacks,
     }
 
 
-def expected_outcome(calls, existing):
+def expected_outcome(calls, existing, alert_channel):
     """What the replayed calls must leave behind."""
     missed_numbers = {number for _sid, number, outcome in calls if outcome == "no-answer"}
+    missed = sum(outcome == "no-answer" for _sid, _number, outcome in calls)
     return {
         "call logs": len(calls),
         "missed calls": sum(outcome == "no-answer" for _sid, _number, outcome in calls),
@@ -375,6 +403,8 @@ def expected_outcome(calls, existing):
         "new contacts": len(missed_numbers - set(existing)),
         "missed-call leads": len(missed_numbers),
         "call-back activities": len(missed_numbers),
+        # One alert per missed call, a repeat caller's too (the line texts by default).
+        "alert texts": missed if alert_channel in (None, "sms", "both") else 0,
         "calls waiting": 0,
     }
 
@@ -384,15 +414,19 @@ def actual_outcome(watcher, twilio, calls):
     scalar = watcher.scalar
     sids = [sid for sid, _number, _outcome in calls]
     numbers = sorted({number for _sid, number, _outcome in calls})
+    alerted = {number[1:] for number in numbers}
     return {
         "call logs": scalar("SELECT count(*) FROM crm_call_log WHERE call_sid = ANY(%s)", [sids]),
         "missed calls": scalar(
             "SELECT count(*) FROM crm_call_log WHERE call_sid = ANY(%s) AND status = 'missed'", [sids]),
-        "texts": sum(to in set(numbers) for _arrived, to in twilio.texts),
+        "texts": sum(to in set(numbers) for _arrived, to, _body in twilio.texts),
+        "alert texts": sum(to == FORWARD_TO and bool(numbers_in(re.sub(r"\D", "", body)) & alerted)
+                           for _arrived, to, body in twilio.texts),
         "delivered texts": scalar(
             "SELECT count(*) FROM crm_call_log WHERE call_sid = ANY(%s) AND textback_state = 'delivered'", [sids]),
         "new contacts": scalar(
-            "SELECT count(*) FROM res_partner WHERE phone_sanitized = ANY(%s) AND phone LIKE '+1415%%'", [numbers]),
+            "SELECT count(*) FROM res_partner WHERE phone_sanitized = ANY(%s) AND phone_sanitized LIKE '+1415%%'",
+            [numbers]),
         "missed-call leads": scalar("""
             SELECT count(*) FROM crm_lead l
               JOIN ir_model_data d ON d.model = 'utm.source' AND d.res_id = l.source_id
@@ -422,7 +456,7 @@ cr.execute('''
     INSERT INTO crm_call_log (call_sid, line_id, company_id, user_id, from_number, to_number, call_start, duration,
         status, missed_reason, after_hours, textback_state, textback_sid, call_hour, call_weekday, responded,
         callback_seconds, called_back_in_time, called_back_at, crm_synced, textback_attempts, lead_revenue_won,
-        create_date, write_date, create_uid, write_uid)
+        direction, voicemail_state, create_date, write_date, create_uid, write_uid)
     SELECT 'CAbench' || g, %(line)s, %(company)s, 2, '+1415' || lpad((g %% 9000000)::text, 7, '0'), '+14155550100',
            now() - (g %% 86400 || ' minutes')::interval, 30,
            CASE WHEN g %% 4 = 0 THEN 'missed' ELSE 'answered' END,
@@ -431,7 +465,7 @@ cr.execute('''
            CASE WHEN g %% 4 = 0 THEN 'SMbench' || g END,
            g %% 24, ((g / 24) %% 7)::text, g %% 8 = 0,
            CASE WHEN g %% 12 = 0 THEN g %% 3600 END, g %% 24 = 0, CASE WHEN g %% 12 = 0 THEN now() END,
-           true, 1, 0, now(), now(), 1, 1
+           true, 1, 0, 'inbound', 'none', now(), now(), 1, 1
       FROM generate_series(1, {rows}) g
 ''', {{"line": line.id, "company": company}})
 cr.execute('''
@@ -468,6 +502,59 @@ print("ANALYTICS", {{"heat_map": heat, "by_line_rates": by_line, "kpis": kpis, "
         if line.startswith("ANALYTICS"):
             return ast.literal_eval(line[len("ANALYTICS "):])
     raise SystemExit(f"analytics failed:\n{output.stdout[-2000:]}\n{output.stderr[-3000:]}")
+
+
+def crm_cost(args, calls):
+    """Time the CRM update of ``calls`` fresh missed calls per alert channel of the line:
+    Odoo's "activity assigned" email (``email``, as before alerts existed) against the
+    alert text (``sms``, the default), and ``none``. Each run is rolled back. The alert
+    text is created with the CRM update and counted; its sending (one Twilio request
+    after the commit) is not, and shows as the time to alert under load."""
+    script = f"""
+import time
+from unittest.mock import patch
+from odoo import fields
+cr = env.cr
+Log = env["crm.call.log"]
+line = env["crm.phone.line"].search([], limit=1)
+costs = {{}}
+with patch.object(type(Log), "_send_alerts", lambda self, auto_commit=True: None):
+    for channel in ("email", "sms", "none"):
+        best = None
+        for attempt in range(3):
+            cr.execute("SAVEPOINT crm_cost")
+            line.alert_channel = channel
+            now = fields.Datetime.now()
+            logs = Log.create([{{
+                "call_sid": f"CAcost{{attempt}}{{channel}}{{n}}", "line_id": line.id,
+                "from_number": f"+1510{{2000000 + attempt * 10000 + n}}", "to_number": line.number,
+                "call_start": now, "status": "missed", "missed_reason": "no-answer",
+                "textback_state": "delivered", "textback_sid": f"SMcost{{attempt}}{{channel}}{{n}}",
+            }} for n in range({calls})])
+            env.flush_all()
+            queries = cr.sql_log_count
+            started = time.perf_counter()
+            Log._cron_crm_sync(auto_commit=False, limit={calls})
+            env.flush_all()
+            spent = time.perf_counter() - started
+            queries = cr.sql_log_count - queries
+            synced = len(logs.filtered("crm_synced"))
+            alerts = env["sms.sms"].search_count([("missed_call_alert", "=", True), ("state", "=", "outgoing")])
+            mails = env["mail.mail"].search_count([("model", "=", "crm.lead"), ("res_id", "in", logs.lead_id.ids)])
+            cr.execute("ROLLBACK TO SAVEPOINT crm_cost")
+            env.invalidate_all()
+            if best is None or spent < best[0]:
+                best = (spent, queries, synced, alerts, mails)
+        costs[channel] = best
+print("CRMCOST", costs)
+"""
+    output = subprocess.run(
+        [args.python, args.odoo_bin, "shell", "-c", args.config, "-d", args.database, "--log-level=warn"],
+        input=script, capture_output=True, text=True, timeout=1800, check=False)
+    for line in output.stdout.splitlines():
+        if line.startswith("CRMCOST"):
+            return ast.literal_eval(line[len("CRMCOST "):])
+    raise SystemExit(f"CRM cost failed:\n{output.stdout[-2000:]}\n{output.stderr[-3000:]}")
 
 
 def odoo_version(args):
@@ -511,6 +598,12 @@ def report(results, workers, version):
             f"{name} {cpu.get(name, 0):.2f}" for name in ("odoo", "postgresql", "load generator", "stand-in"))
             + f"; total {sum(cpu.values()):.2f}; {result['crm_waiting']} calls waiting for the CRM, "
             f"done {result['crm_drain']:.1f} s after the last call")
+    print("Alert text to the salesperson's phone (from the dial status to its Messages request, one per "
+          "missed call):")
+    for result in results:
+        alert = result["time_to_alert"]
+        print(f"  {result['rate']:>4.0f}/s: {result['alerts']} alerts for {result['missed']} missed calls, p50/p95/p99 "
+              + " / ".join(ms(alert[k]) for k in ("p50", "p95", "p99")))
     print(f"capacity (time to text p99 < 1 s, no failed request, no growing latency, CRM lag p99 < "
           f"{CRM_LAG_TARGET:.0f} s): {capacity or 0:.0f} missed calls/s arriving")
 
@@ -520,6 +613,10 @@ def main():
     parser.add_argument("--rates", default="5,10,20,30,40")
     parser.add_argument("--duration", type=float, default=20, help="seconds of load per rate")
     parser.add_argument("--analytics", type=int, default=0, help="rows for the analytics benchmark (0: skip)")
+    parser.add_argument("--crm-cost", type=int, default=200,
+                        help="fresh missed calls for the CRM cost per call and alert channel (0: skip)")
+    parser.add_argument("--alert-channel", choices=["sms", "email", "both", "none"],
+                        help="how the line alerts the salesperson (default: the line's default, a text)")
     parser.add_argument("--log", default="/dev/null")
     parser.add_argument("--seed", type=int, default=6)
     args = parser.parse_args()
@@ -534,6 +631,9 @@ def main():
     try:
         odoo.login()
         configure(odoo, f"http://127.0.0.1:{twilio.server_port}")
+        if args.alert_channel:
+            lines = odoo.rpc("crm.phone.line", "search", [])
+            odoo.rpc("crm.phone.line", "write", lines, {"alert_channel": args.alert_channel})
         existing = [f"+1628200{n:04d}" for n in range(200)]
         odoo.rpc("res.partner", "create", [{"name": f"Customer {n}", "phone": number}
                                            for n, number in enumerate(existing)])
@@ -553,6 +653,7 @@ def main():
                 results.append(result)
                 print(f"{rate:.0f} calls/s: time to text p50/p99 {ms(result['time_to_text']['p50'])} / "
                       f"{ms(result['time_to_text']['p99'])}, CRM lag p99 {ms(result['crm_lag']['p99'])}, "
+                      f"alert p99 {ms(result['time_to_alert']['p99'])}, "
                       f"{result['errors']} errors", file=sys.stderr, flush=True)
     finally:
         watcher.stopped.set()
@@ -565,7 +666,7 @@ def main():
     checked_calls = [call for call in all_calls if call[1] not in failed_numbers]
     watcher.join()
     actual = actual_outcome(watcher, twilio, checked_calls)
-    expected = expected_outcome(checked_calls, existing)
+    expected = expected_outcome(checked_calls, existing, args.alert_channel)
     failed = False
     print(f"correctness (expected from the replayed mix == found), over {len(checked_calls)} of "
           f"{len(all_calls)} calls: {len(failed_sids)} calls and {len(failed_callback_numbers)} texts had a "
@@ -574,6 +675,14 @@ def main():
         ok = actual[name] == value
         failed |= not ok
         print(f"  {name}: {value} == {actual[name]} {'ok' if ok else 'FAILED'}")
+    if args.crm_cost:
+        costs = crm_cost(args, args.crm_cost)
+        print(f"CRM update per missed call, {args.crm_cost} fresh calls in batches of 10 (best of 3), by how the "
+              "line alerts the salesperson:")
+        for channel, (spent, queries, synced, alerts, mails) in costs.items():
+            print(f"  {channel}: {spent * 1000 / args.crm_cost:.1f} ms and {queries / args.crm_cost:.1f} queries "
+                  f"per call ({synced} synced, {alerts} alert texts, {mails} emails)")
+            failed |= synced != args.crm_cost
     if args.analytics:
         figures = analytics(args, args.analytics)
         print(f"analytics over {figures['call_logs']} call logs and {figures['leads']} leads (best of 3):")
