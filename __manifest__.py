@@ -61,5 +61,7 @@
         "static/description/screenshots/dashboard.png",
         "static/description/screenshots/heat-map.png",
         "static/description/screenshots/template-editor.png",
+        "static/description/screenshots/follow-up.png",
+        "static/description/screenshots/line-settings.png",
     ],
 }

@@ -42,6 +42,9 @@ class Browser:
         self.send("Emulation.setDeviceMetricsOverride", width=WINDOW[0], height=WINDOW[1],
                   deviceScaleFactor=1, mobile=False)
 
+    def resize(self, width, height):
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+
     def _devtools_port(self):
         """Chromium prints the port it chose: 'DevTools listening on ws://127.0.0.1:PORT/…'."""
         deadline = time.time() + 30
@@ -113,8 +116,11 @@ def main():
     texted = call("crm.call.log", "search_read", [("lead_id", "!=", False), ("textback_state", "=", "delivered")],
                   ["lead_id"], limit=1, order="call_start desc")
     template = call("crm.textback.template", "search", [("kind", "=", "in_hours")], limit=1)
-    if not texted or not template:
-        raise SystemExit("the database has no texted missed call or no template: load the demo data")
+    followed_up = call("crm.call.log", "search_read",
+                       [("voicemail_state", "=", "stored"), ("callback_ids", "!=", False)],
+                       ["lead_id", "line_id"], limit=1)
+    if not texted or not template or not followed_up:
+        raise SystemExit("the database has no texted missed call, no template or no follow-up: load the demo data")
 
     browser = Browser(args.chromium)
     try:
@@ -138,8 +144,13 @@ def main():
              ".o_missed_call_heat_map .o_missed_call_heat_cell_calls"),
             ("template-editor.png", f"/odoo/action-{action}.crm_textback_template_action/{template[0]}",
              ".o_form_view .o_field_widget[name='preview']"),
+            ("follow-up.png", f"/odoo/crm.lead/{followed_up[0]['lead_id'][0]}",
+             ".o-mail-Chatter .o-mail-VoicePlayer", 1400),
+            ("line-settings.png", f"/odoo/action-{action}.crm_phone_line_action/{followed_up[0]['line_id'][0]}",
+             ".o_form_view .o_field_widget[name='sms_status_webhook_url']", 1600),
         ]
-        for filename, path, ready in pages:
+        for filename, path, ready, *height in pages:
+            browser.resize(WINDOW[0], height[0] if height else WINDOW[1])
             browser.open(f"{args.url}{path}", ready)
             browser.screenshot(out / filename)
     finally:
