@@ -1,6 +1,7 @@
 import io
 import math
 import random
+import uuid
 import wave
 from datetime import timedelta
 
@@ -14,6 +15,11 @@ HOURLY_WEIGHTS = {7: 2, 8: 6, 9: 9, 10: 10, 11: 9, 12: 7, 13: 8, 14: 9, 15: 9, 1
 MISSED_SHARE = {12: 0.45, 13: 0.3, 17: 0.35, 18: 0.6, 19: 0.7, 20: 0.8}
 # The follow-up story's caller.
 FOLLOW_UP_CALLER = "+14155550187"
+
+
+def demo_sid(prefix):
+    """A Twilio-shaped SID of its own for each piece of demo data."""
+    return f"{prefix}{uuid.uuid4().hex}"
 
 
 def demo_voicemail_audio(seconds=3, rate=8000):
@@ -108,25 +114,25 @@ class CrmCallLogDemo(models.Model):
         salesperson = line.user_id or self.env.user
         start = fields.Datetime.now() - timedelta(minutes=40)
         log = quiet.create({
-            "call_sid": "CAdemofollowup0000000000000000000", "line_id": line.id, "from_number": FOLLOW_UP_CALLER,
+            "call_sid": demo_sid("CA"), "line_id": line.id, "from_number": FOLLOW_UP_CALLER,
             "call_start": start, "status": "missed", "missed_reason": "no-answer",
         })
         template = (line.after_hours_template_id if not line._is_open_at(start) else line.template_id) \
             or line.template_id
-        log.write({"textback_state": "delivered", "textback_sid": "SMdemofollowup000000000000000000",
+        log.write({"textback_state": "delivered", "textback_sid": demo_sid("SM"),
                    "textback_template_id": template.id, "after_hours": not line._is_open_at(start),
                    "next_opening_text": not line._is_open_at(start) and line._next_opening_in_words(start)})
         log.textback_body = template._render_for_call(log) if template else False
         log._crm_sync()
 
-        log.write({"voicemail_state": "recorded", "voicemail_recording_sid": "REdemofollowup000000000000000000",
+        log.write({"voicemail_state": "recorded", "voicemail_recording_sid": demo_sid("RE"),
                    "voicemail_duration": 17, "voicemail_transcription": self.env._(
                        "Hi, this is Dana on Maple Street. The water heater in my garage is leaking onto the "
                        "floor. Please call me back as soon as you can, thanks.")})
         log._attach_voicemail(demo_voicemail_audio(seconds=log.voicemail_duration), mimetype="audio/wav")
 
         self.env["crm.textback.reply"]._twilio_incoming_sms(line.company_id, {
-            "MessageSid": "SMdemofollowupreply0000000000000", "To": line.number, "From": FOLLOW_UP_CALLER,
+            "MessageSid": demo_sid("SM"), "To": line.number, "From": FOLLOW_UP_CALLER,
             "Body": self.env._("Yes please, it's leaking fast. I'm home all afternoon."),
         })
         # The salesperson's text from the lead's chatter, through the line, delivered.
@@ -135,7 +141,7 @@ class CrmCallLogDemo(models.Model):
                        name=salesperson.name, company=line.company_id.name),
             sms_numbers=[FOLLOW_UP_CALLER], put_in_queue=True)
         sms = self.env["sms.sms"].sudo().search([("mail_message_id", "=", message.id)])
-        sms.write({"missed_call_line_id": line.id, "twilio_sid": "SMdemofollowupsent00000000000000",
+        sms.write({"missed_call_line_id": line.id, "twilio_sid": demo_sid("SM"),
                    "state": "pending", "to_delete": True})
         for one in sms:
             self.env["sms.sms"]._twilio_sms_status(line.company_id, one.uuid, "delivered")
