@@ -163,7 +163,7 @@ class TwilioWebhookController(http.Controller):
         return self._twiml(twiml.message(answer))
 
     def _message_status(self, CallLog, companies, params):
-        CallLog._twilio_message_status(companies, params)
+        CallLog._twilio_message_status(companies, params, log_id=self._query_id("log"))
         return self._empty_ok()
 
     def _call_back_log(self, CallLog, companies, params):

@@ -14,7 +14,6 @@ from . import crm_caller
 from . import crm_phone_lookup
 from . import crm_sms_unreachable
 from . import crm_textback_cooldown
-from . import crm_textback_early_status
 from . import crm_textback_reply
 from . import crm_lead
 from . import sms_sms

@@ -1,6 +1,7 @@
 import logging
 import random
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytz
 from psycopg2 import errors as pg_errors
@@ -8,6 +9,7 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import twilio_api
@@ -407,21 +409,29 @@ class CrmCallLog(models.Model):
         return self.search([("call_sid", "=", call_sid), ("company_id", "in", companies.ids)], limit=1)._check_fresh()
 
     @api.model
-    def _twilio_message_status(self, companies, params):
-        """Status callback of a text-back: move its state forward, never back. A status
-        that arrives before the send returned is kept and applied when the SID is known."""
+    def _twilio_message_status(self, companies, params, log_id=None):
+        """Status callback of a text-back: move its state forward, never back. The callback's
+        address names the log (``log_id``): a send still waiting for Twilio's answer holds the
+        log's row, and the status waits for that answer. A status of a text whose sender died
+        before writing Twilio's answer gives the text's SID. Without ``log_id`` (texts sent by
+        an earlier version of the add-on), the log is found by the message's SID."""
         sid = params["MessageSid"]
         status = params.get("MessageStatus") or params.get("SmsStatus")
         error_code = params.get("ErrorCode")
         error_code = error_code if error_code and error_code.isdigit() and len(error_code) <= 6 else None
-        logs = self.search([("textback_sid", "=", sid), ("company_id", "in", companies.ids)])
+        if log_id:
+            logs = self.search([("id", "=", log_id), ("company_id", "in", companies.ids)])._lock_rows()
+        else:
+            logs = self.search([("textback_sid", "=", sid), ("company_id", "in", companies.ids)])
         if logs and all(log.call_start < fields.Datetime.now() - MESSAGE_STATUS_WINDOW for log in logs):
             raise TwilioReplayExpired(f"message {sid} is older than {MESSAGE_STATUS_WINDOW}")
         if status not in TWILIO_MESSAGE_STATES:
             return logs
-        if not logs:
-            self.env["crm.textback.early.status"]._keep(companies, sid, status, error_code)
-            return logs
+        # An attempt that may have sent the text died before Twilio's answer: this is its text.
+        for log in logs.filtered(lambda log: log.textback_state == "queued" and not log.textback_sid
+                                 and log.textback_ambiguous):
+            log._textback_accepted(sid, status)
+        logs = logs.filtered(lambda log: log.textback_sid == sid)
         logs._apply_message_status(status, error_code)
         return logs
 
@@ -490,7 +500,7 @@ class CrmCallLog(models.Model):
                 "partner_id": self._find_caller_partner(by_digits=False).id,
             })
             if status == "missed":
-                self._textback_prepare()
+                self._textback_queue()
                 send_now = self.textback_state == "queued"
             else:
                 # The caller called again and got through: that answers their missed calls.
@@ -541,7 +551,7 @@ class CrmCallLog(models.Model):
     # Text-back
     # ------------------------------------------------------------
 
-    def _caller_can_be_texted(self, lookup=True):
+    def _textback_skip_reason(self, lookup=True):
         """None when the caller can be texted, else the skip reason. ``lookup``: ask Twilio
         Lookup whether the number is a landline (when the company wants it; billed)."""
         self.ensure_one()
@@ -562,7 +572,7 @@ class CrmCallLog(models.Model):
             return "landline"
         return None
 
-    def _textback_prepare(self):
+    def _textback_queue(self):
         """Choose the template for the time of the call, render it, and queue the text.
         A template that fails to render never loses the call: the line's other template
         is tried, and when both fail the text-back is marked failed with the reason."""
@@ -570,7 +580,7 @@ class CrmCallLog(models.Model):
         line = self.line_id
         after_hours = not line._is_open_at(self.call_start)
         template = (line.after_hours_template_id if after_hours else line.template_id) or line.template_id
-        skip_reason = self._caller_can_be_texted() or (not template and "no_template")
+        skip_reason = self._textback_skip_reason() or (not template and "no_template")
         vals = {"after_hours": after_hours, "textback_template_id": template.id}
         if after_hours:
             lang = self.partner_id.lang or self.company_id.partner_id.lang
@@ -616,7 +626,8 @@ class CrmCallLog(models.Model):
         return template, False, self.env._("%s. Fix it under Missed Calls ▸ Templates.", "; ".join(errors))
 
     def _message_status_url(self):
-        return f"{self.get_base_url()}/missed_call/twilio/message_status"
+        """Where Twilio reports this log's text: the log's id in the (signed) query."""
+        return f"{self.get_base_url()}/missed_call/twilio/message_status?{urlencode({'log': self.id})}"
 
     def _textback_send(self, auto_commit=False):
         """One attempt to send the queued text-back through Twilio, exactly once whatever
@@ -641,31 +652,26 @@ class CrmCallLog(models.Model):
             if not self._lock_queued_text(auto_commit):
                 return
         self.env["crm.caller"]._lock(self.company_id, {self.from_number: self.call_start})
-        skip_reason = self._caller_can_be_texted(lookup=False)
+        skip_reason = self._textback_skip_reason(lookup=False)
         if skip_reason:
             self.write({"textback_state": "skipped", "textback_skip_reason": skip_reason,
                         "textback_next_try": False, "textback_ambiguous": maybe_sent_before})
             self._commit(auto_commit)
             return
         try:
-            client = self.company_id._twilio_client()
+            twilio = self.company_id._twilio_api()
             message = {"to": self.from_number, "from_": self.line_id.number, "body": self.textback_body}
             found = None
             if maybe_sent_before:
-                found = twilio_api.find_sent_message(
-                    client, **message, sent_after=pytz.utc.localize(self.call_start))
-            sid, status = found or twilio_api.send_message(
-                client, **message, status_callback=self._message_status_url(),
+                found = twilio.find_sent_message(**message, sent_after=pytz.utc.localize(self.call_start))
+            sid, status = found or twilio.send_message(
+                **message, status_callback=self._message_status_url(),
                 messaging_service_sid=self.line_id.messaging_service_sid or None)
-        except twilio_api.TwilioSendError as error:
+        except twilio_api.TwilioError as error:
             self._textback_attempt_failed(error, maybe_sent_before)
         else:
             self._textback_accepted(sid, status)
         self._commit(auto_commit)
-        if auto_commit and self.textback_sid:
-            # Status callbacks that arrived while the request was open, now that the SID is known.
-            self.env["crm.textback.early.status"]._apply(self)
-            self._commit(auto_commit)
 
     def _lock_queued_text(self, auto_commit):
         """Whether this log's text still waits to be sent, read again under the row's lock
@@ -686,7 +692,6 @@ class CrmCallLog(models.Model):
         })
         if status in TWILIO_MESSAGE_STATES:
             self._apply_message_status(status)
-        self.env["crm.textback.early.status"]._apply(self)
 
     def _textback_attempt_failed(self, error, maybe_sent_before=False):
         attempts = self.textback_attempts + 1
@@ -731,7 +736,7 @@ class CrmCallLog(models.Model):
 
     @api.model
     def _cron_textback_retry(self, auto_commit=True, limit=200):
-        """Send the text-backs that are due again, and apply the statuses that beat them."""
+        """Send the text-backs that are due again."""
         now = fields.Datetime.now()
         due = self.search([
             ("textback_state", "=", "queued"),
@@ -756,21 +761,25 @@ class CrmCallLog(models.Model):
                 # again once its lease runs out (marked as possibly sent, so Twilio is asked first).
                 self.env.cr.rollback()
                 _logger.info("Text-back of call %s left for the next run: concurrent update", log.call_sid)
-        self.env["crm.textback.early.status"]._apply_all()
         self._commit(auto_commit)
 
     def _try_lock(self):
         """Lock this log's row for the transaction, or return False if another one holds it."""
         self.ensure_one()
-        return bool(self._lock_free())
+        return bool(self._lock_rows_not_held())
 
-    def _lock_free(self):
-        """The logs of ``self`` whose rows this transaction now holds, read again; those
-        another transaction holds are left out (never waited for)."""
+    def _lock_rows_not_held(self):
+        """Lock the rows of ``self`` for the transaction, except those another transaction
+        holds (never waited for); return the logs locked, read again."""
+        return self._lock_rows(skip_locked=True)
+
+    def _lock_rows(self, skip_locked=False):
+        """Lock the rows of ``self`` for the transaction, waiting for those another one
+        holds (unless ``skip_locked``: they are left out); return the logs locked, read again."""
         if not self:
             return self
-        self.env.cr.execute(
-            "SELECT id FROM crm_call_log WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED", [tuple(self.ids)])
+        self.env.cr.execute(SQL("SELECT id FROM crm_call_log WHERE id IN %s ORDER BY id FOR UPDATE %s",
+                                tuple(self.ids), SQL("SKIP LOCKED") if skip_locked else SQL()))
         locked_ids = {row[0] for row in self.env.cr.fetchall()}
         self.invalidate_recordset()
         return self.filtered(lambda log: log.id in locked_ids)

@@ -68,12 +68,12 @@ class CrmCallLogCallBack(models.Model):
         base_url = log.get_base_url()
         query = urlencode({"log": log.id})
         try:
-            sid = twilio_api.place_call(
-                line.company_id._twilio_client(), to=agent_phone, from_=line.number,
+            sid = line.company_id._twilio_api().place_call(
+                to=agent_phone, from_=line.number,
                 answer_url=f"{base_url}/missed_call/twilio/callback_answer?{query}",
                 status_callback=f"{base_url}/missed_call/twilio/callback_status?{query}",
                 timeout=CALL_BACK_RING_SECONDS)
-        except twilio_api.TwilioSendError as error:
+        except twilio_api.TwilioError as error:
             raise UserError(self.env._("The call-back could not be placed: %s", error)) from error
         log.call_sid = sid
         return log, agent_phone

@@ -52,7 +52,7 @@ class CrmCallLogCrm(models.Model):
     def _lock_unsynced(self):
         """The logs of ``self`` still waiting for their CRM update, locked for the
         transaction; those another transaction holds (a text being sent) are left out."""
-        return self._lock_free().filtered(lambda log: not log.crm_synced)
+        return self._lock_rows_not_held().filtered(lambda log: not log.crm_synced)
 
     def _crm_sync_safely(self):
         """Update the CRM, all or nothing; return whether it was done. A failure is logged

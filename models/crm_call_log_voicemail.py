@@ -81,7 +81,7 @@ class CrmCallLogVoicemail(models.Model):
         due = self.search([("voicemail_state", "=", "recorded"), ("crm_synced", "=", True),
                            ("voicemail_next_try", "<=", fields.Datetime.now())], limit=limit, order="id")
         for log in due:
-            locked = log._lock_free()
+            locked = log._lock_rows_not_held()
             if locked and locked.voicemail_state == "recorded":
                 locked._store_voicemail()
             self._commit(auto_commit)
@@ -92,19 +92,19 @@ class CrmCallLogVoicemail(models.Model):
             self.write({"voicemail_state": "failed", "voicemail_error": self.env._(
                 "This database is neutralized: recordings are not downloaded.")})
             return
-        client = None
+        twilio = None
         try:
-            client = self.company_id._twilio_client()
-            twilio_api.fetch_recording(client, self.voicemail_recording_sid)
-            audio = twilio_api.download_recording(client, self.voicemail_recording_sid)
-        except twilio_api.TwilioSendError as error:
+            twilio = self.company_id._twilio_api()
+            twilio.fetch_recording(self.voicemail_recording_sid)
+            audio = twilio.download_recording(self.voicemail_recording_sid)
+        except twilio_api.TwilioError as error:
             self._voicemail_attempt_failed(error)
             return
         self._attach_voicemail(audio)
         if self.line_id.voicemail_delete_at_twilio:
             try:
-                twilio_api.delete_recording(client, self.voicemail_recording_sid)
-            except twilio_api.TwilioSendError as error:
+                twilio.delete_recording(self.voicemail_recording_sid)
+            except twilio_api.TwilioError as error:
                 _logger.warning("Voicemail %s kept at Twilio: %s", self.voicemail_recording_sid, error)
 
     def _attach_voicemail(self, audio, mimetype="audio/mpeg"):

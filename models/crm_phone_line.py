@@ -342,8 +342,8 @@ class CrmPhoneLine(models.Model):
                     "view_mode": "form", "target": "new", "name": self.env._("Archive Phone Line")}
         return super().action_archive()
 
-    def _twilio_client(self):
-        return self.company_id._twilio_client()
+    def _twilio_api(self):
+        return self.company_id._twilio_api()
 
     def _check_manager(self):
         """What changes a line's number at Twilio, or texts from it, is for sales managers of
@@ -358,8 +358,8 @@ class CrmPhoneLine(models.Model):
         for line in self:
             line._check_connectable()
             try:
-                twilio_api.configure_number(line._twilio_client(), line.twilio_number_sid, line.get_base_url())
-            except twilio_api.TwilioSendError as error:
+                line._twilio_api().configure_number(line.twilio_number_sid, line.get_base_url())
+            except twilio_api.TwilioError as error:
                 raise UserError(self.env._("Twilio refused to configure %(number)s: %(error)s",
                                   number=line.number, error=error)) from error
         return self._notify(self.env._("Twilio now sends the calls and texts of these numbers to Odoo."))
@@ -369,8 +369,8 @@ class CrmPhoneLine(models.Model):
         self._check_manager()
         for line in self.filtered("twilio_number_sid"):
             try:
-                twilio_api.clear_number(line._twilio_client(), line.twilio_number_sid)
-            except twilio_api.TwilioSendError as error:
+                line._twilio_api().clear_number(line.twilio_number_sid)
+            except twilio_api.TwilioError as error:
                 raise UserError(self.env._("Twilio refused to disconnect %(number)s: %(error)s",
                                   number=line.number, error=error)) from error
         return self._notify(self.env._("Twilio no longer sends these numbers' calls and texts to Odoo."))
@@ -400,12 +400,12 @@ class CrmPhoneLine(models.Model):
         self.ensure_one()
         self._check_manager()
         try:
-            twilio_api.send_message(
-                self._twilio_client(), to=self.forward_to, from_=self.number,
+            self._twilio_api().send_message(
+                to=self.forward_to, from_=self.number,
                 body=self.env._("Test from Odoo: %(line)s can send text-backs.", line=self.name),
                 status_callback=f"{self.get_base_url()}/missed_call/twilio/message_status",
                 messaging_service_sid=self.messaging_service_sid or None)
-        except twilio_api.TwilioSendError as error:
+        except twilio_api.TwilioError as error:
             raise UserError(self.env._("The test text could not be sent: %s",
                               self.env["crm.sms.unreachable"]._describe_error(error.code) if error.code
                               else error)) from error

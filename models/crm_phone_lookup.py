@@ -34,8 +34,8 @@ class CrmPhoneLookup(models.Model):
                              limit=1)
         if not cached:
             try:
-                line_type = twilio_api.lookup_line_type(company._twilio_client(), number)
-            except twilio_api.TwilioSendError as error:
+                line_type = company._twilio_api().lookup_line_type(number)
+            except twilio_api.TwilioError as error:
                 _logger.warning("Line type lookup of %s failed, texting anyway: %s", number, error)
                 return True
             cached = self.search([("number", "=", number)], limit=1)

@@ -114,12 +114,22 @@ class ResCompany(models.Model):
             domain = ["|", ("sms_twilio_account_sid", "=", account_sid), *domain]
         return Company.search(domain).filtered(lambda company: company._twilio_credentials()[0] == account_sid)
 
+    def _get_twilio_api_class(self):
+        """The class that talks to Twilio for the add-on (the hook to replace it, as
+        Odoo's ``_get_sms_api_class`` is for SMS)."""
+        return twilio_api.TwilioApi
+
+    def _twilio_api(self):
+        """This company's account, through :meth:`_get_twilio_api_class`."""
+        self.ensure_one()
+        return self._get_twilio_api_class()(self._twilio_client())
+
     def _twilio_client(self):
         """The twilio REST client of this company's account."""
         self.ensure_one()
         account_sid, auth_token = self._twilio_credentials()
         if not account_sid or not auth_token:
-            raise twilio_api.TwilioSendError(
+            raise twilio_api.TwilioError(
                 self.env._("Twilio is not configured for %s: set the Account SID and Auth Token in CRM settings.",
                            self.sudo().name),
                 transient=False)

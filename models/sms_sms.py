@@ -104,16 +104,16 @@ class SmsSms(models.Model):
         if self.env["phone.blacklist"]._missed_call_opted_out(number):
             return self._twilio_failed("sms_blacklist", unlink_failed)
         try:
-            client = company._twilio_client()
+            twilio = company._twilio_api()
             message = {"to": number, "from_": line.number, "body": self.body or ""}
-            found = maybe_sent_before and twilio_api.find_sent_message(
-                client, **message, sent_after=fields.Datetime.context_timestamp(self, self.create_date))
+            found = maybe_sent_before and twilio.find_sent_message(
+                **message, sent_after=fields.Datetime.context_timestamp(self, self.create_date))
             # An alert asks for no delivery receipts: two requests to Odoo per missed call
             # that nobody reads (the alert is gone once sent). Twilio's refusal still shows.
-            sid, status = found or twilio_api.send_message(
-                client, **message, status_callback=not self.missed_call_alert and self._twilio_status_url(line),
+            sid, status = found or twilio.send_message(
+                **message, status_callback=not self.missed_call_alert and self._twilio_status_url(line),
                 messaging_service_sid=line.messaging_service_sid or None)
-        except twilio_api.TwilioSendError as error:
+        except twilio_api.TwilioError as error:
             failure = TWILIO_TO_SMS_FAILURE.get(str(error.code or ""), "sms_server")
             if failure == "sms_blacklist":
                 self.env["phone.blacklist"].sudo()._add([number])

@@ -389,9 +389,8 @@ def settle(odoo, timeout):
         waiting = odoo.rpc("crm.call.log", "search_count", [
             "|", "&", ("textback_state", "=", "queued"), ("textback_sid", "=", False),
             "&", ("status", "=", "missed"), ("crm_synced", "=", False)])
-        early = odoo.rpc("crm.textback.early.status", "search_count", [])
         alerts = odoo.rpc("sms.sms", "search_count", [("missed_call_alert", "=", True), ("state", "=", "outgoing")])
-        if not waiting and not early and not alerts:
+        if not waiting and not alerts:
             return True
         for cron in crons:
             # A fault: the cron worker is running it right now.

@@ -92,7 +92,7 @@ def give_mail_domain(env, companies):
 
 
 class TwilioSendRecorder:
-    """Replaces ``twilio_api.send_message``: records each text and answers with
+    """Stands in for ``TwilioApi.send_message``: records each text and answers with
     the next planned outcome (a Twilio status, or an exception to raise)."""
 
     def __init__(self, outcomes=None, existing=None):
@@ -101,7 +101,23 @@ class TwilioSendRecorder:
         self.outcomes = list(outcomes or [])
         self.existing = existing
 
-    def __call__(self, client, *, to, from_, body, status_callback, messaging_service_sid=None):
+    @contextmanager
+    def installed(self, env):
+        """Every company's Twilio account answered by this recorder (through the
+        res.company._get_twilio_api_class hook), the other requests as usual."""
+        recorder = self
+
+        class RecordingTwilioApi(twilio_api.TwilioApi):
+            def send_message(self, **message):
+                return recorder(**message)
+
+            def find_sent_message(self, **query):
+                return recorder.find_sent_message(**query)
+
+        with patch.object(type(env["res.company"]), "_get_twilio_api_class", return_value=RecordingTwilioApi):
+            yield self
+
+    def __call__(self, *, to, from_, body, status_callback, messaging_service_sid=None):
         self.sent.append({"to": to, "from": from_, "body": body, "status_callback": status_callback,
                           "messaging_service_sid": messaging_service_sid})
         outcome = self.outcomes.pop(0) if self.outcomes else "queued"
@@ -109,7 +125,7 @@ class TwilioSendRecorder:
             raise outcome
         return message_sid(len(self.sent)), outcome
 
-    def find_sent_message(self, _client, *, to, from_, body, sent_after):
+    def find_sent_message(self, *, to, from_, body, sent_after):
         self.lookups.append({"to": to, "from": from_, "body": body, "sent_after": sent_after})
         if isinstance(self.existing, Exception):
             raise self.existing
@@ -176,8 +192,7 @@ class MissedCallCommon(TransactionCase):
         """Replace the two calls to Twilio's Messages API: sending, and listing what
         was sent (which answers ``existing``)."""
         recorder = TwilioSendRecorder(outcomes, existing)
-        with patch.object(twilio_api, "send_message", recorder), \
-                patch.object(twilio_api, "find_sent_message", recorder.find_sent_message):
+        with recorder.installed(self.env):
             yield recorder
 
     def miss(self, log, reason="no-answer", outcomes=None):

@@ -7,8 +7,7 @@ from odoo import fields
 from odoo.tests import tagged
 
 from ..models.crm_call_log import TwilioReplayExpired
-from ..tools import twilio_api
-from ..tools.twilio_api import TwilioSendError
+from ..tools.twilio_api import TwilioError
 from .common import (
     CALLER,
     FRIDAY_6PM_NY,
@@ -17,7 +16,6 @@ from .common import (
     WEDNESDAY_10AM_NY,
     WEDNESDAY_12_30PM_NY,
     MissedCallCommon,
-    TwilioSendRecorder,
     message_sid,
 )
 
@@ -42,7 +40,7 @@ class TestCallOutcome(MissedCallCommon):
                 self.assertEqual(len(sent), 1)
                 self.assertEqual(sent[0]["to"], f"+1415555{n:04d}")
                 self.assertEqual(sent[0]["from"], LINE_NUMBER)
-                self.assertTrue(sent[0]["status_callback"].endswith("/missed_call/twilio/message_status"))
+                self.assertTrue(sent[0]["status_callback"].endswith(f"/missed_call/twilio/message_status?log={log.id}"))
                 self.assertEqual(log.textback_sid, message_sid(1))
                 self.assertEqual(log.textback_state, "queued")
 
@@ -117,7 +115,7 @@ class TestTextbackDelivery(MissedCallCommon):
 
     def test_transient_failure_is_retried_by_the_cron_until_sent(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("Twilio error 503: unavailable", transient=True, status=503)])
+        self.miss(log, outcomes=[TwilioError("Twilio error 503: unavailable", transient=True, status=503)])
         self.assertEqual(log.textback_state, "queued")
         self.assertFalse(log.textback_sid)
         self.assertEqual(log.textback_attempts, 1)
@@ -143,7 +141,7 @@ class TestTextbackDelivery(MissedCallCommon):
 
     def test_cron_does_not_resend_a_text_sent_since_it_searched(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("503", transient=True, status=503)])
+        self.miss(log, outcomes=[TwilioError("503", transient=True, status=503)])
         due_at = log.textback_next_try
         # Another worker sends it between the cron's search and its lock.
         original_try_lock = type(log)._try_lock
@@ -161,13 +159,13 @@ class TestTextbackDelivery(MissedCallCommon):
 
     def test_network_errors_count_as_transient(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("Could not reach Twilio: timed out", transient=True)])
+        self.miss(log, outcomes=[TwilioError("Could not reach Twilio: timed out", transient=True)])
         self.assertEqual(log.textback_state, "queued")
         self.assertTrue(log.textback_next_try)
 
     def test_transient_failures_give_up_after_the_last_attempt(self):
         log = self.new_call()
-        error = TwilioSendError("Twilio error 429: too many requests", transient=True, status=429)
+        error = TwilioError("Twilio error 429: too many requests", transient=True, status=429)
         self.miss(log, outcomes=[error])
         for _attempt in range(10):
             if log.textback_state != "queued":
@@ -181,7 +179,7 @@ class TestTextbackDelivery(MissedCallCommon):
 
     def test_after_an_ambiguous_failure_the_retry_finds_the_text_and_does_not_send_twice(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("Could not reach Twilio: read timed out", transient=True,
+        self.miss(log, outcomes=[TwilioError("Could not reach Twilio: read timed out", transient=True,
                                                  ambiguous=True)])
         self.assertTrue(log.textback_ambiguous)
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
@@ -196,7 +194,7 @@ class TestTextbackDelivery(MissedCallCommon):
 
     def test_after_an_ambiguous_failure_the_text_is_sent_when_twilio_has_none(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("connection reset", transient=True, ambiguous=True)])
+        self.miss(log, outcomes=[TwilioError("connection reset", transient=True, ambiguous=True)])
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
                 self.mock_twilio_send(existing=None) as recorder:
             self.CallLog._cron_textback_retry(auto_commit=False)
@@ -205,8 +203,8 @@ class TestTextbackDelivery(MissedCallCommon):
 
     def test_when_twilio_cannot_say_whether_the_text_exists_nothing_is_sent(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("read timed out", transient=True, ambiguous=True)])
-        unreachable = TwilioSendError("Could not reach Twilio: refused", transient=True)
+        self.miss(log, outcomes=[TwilioError("read timed out", transient=True, ambiguous=True)])
+        unreachable = TwilioError("Could not reach Twilio: refused", transient=True)
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
                 self.mock_twilio_send(existing=unreachable) as recorder:
             self.CallLog._cron_textback_retry(auto_commit=False)
@@ -216,35 +214,42 @@ class TestTextbackDelivery(MissedCallCommon):
 
     def test_a_failure_before_the_request_left_sends_again_without_asking(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("refused", transient=True, ambiguous=False)])
+        self.miss(log, outcomes=[TwilioError("refused", transient=True, ambiguous=False)])
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
             self.CallLog._cron_textback_retry(auto_commit=False)
         self.assertEqual((len(recorder.lookups), len(recorder.sent)), (0, 1))
 
     def test_retry_after_from_twilio_is_respected(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("Twilio error 429", transient=True, status=429, retry_after=600)])
+        self.miss(log, outcomes=[TwilioError("Twilio error 429", transient=True, status=429, retry_after=600)])
         self.assertGreaterEqual(log.textback_next_try, fields.Datetime.now() + timedelta(seconds=590))
 
-    def test_a_status_that_arrives_before_the_send_returned_is_applied_when_the_sid_is_known(self):
+    def test_a_status_naming_a_text_whose_sender_died_gives_its_sid_and_nothing_is_sent_again(self):
         log = self.new_call(2, caller="+14155550142", when=fields.Datetime.now())
-        recorder = TwilioSendRecorder()
+        # The send died after Twilio took the text: marked as possibly sent, no SID written.
+        self.miss(log, outcomes=[TwilioError("Connection aborted", transient=True, ambiguous=True)])
+        self.assertEqual((log.textback_state, log.textback_sid, log.textback_ambiguous), ("queued", False, True))
+        self.CallLog._twilio_message_status(
+            self.company, {"MessageSid": message_sid(7), "MessageStatus": "delivered"}, log_id=log.id)
+        self.assertEqual((log.textback_sid, log.textback_state), (message_sid(7), "delivered"))
+        self.assertFalse(log.textback_ambiguous)
+        with freeze_time(fields.Datetime.now() + timedelta(hours=1)), self.mock_twilio_send() as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual((recorder.lookups, recorder.sent), ([], []), "Twilio is neither asked nor sent to again")
 
-        def send_while_twilio_calls_back(client, **message):
-            # Twilio posts the status callback before our API call has returned.
-            self.CallLog._twilio_message_status(
-                self.company, {"MessageSid": message_sid(1), "MessageStatus": "delivered"})
-            self.assertEqual(self.env["crm.textback.early.status"].search_count([]), 1)
-            return recorder(client, **message)
-
-        with patch.object(twilio_api, "send_message", send_while_twilio_calls_back):
-            log._record_outcome("missed", "no-answer", 0)
-        self.assertEqual((log.textback_sid, log.textback_state), (message_sid(1), "delivered"))
-        self.assertFalse(self.env["crm.textback.early.status"].search([]))
+    def test_a_status_naming_a_log_is_applied_only_to_that_log_text(self):
+        log = self.new_call(2, caller="+14155550142", when=fields.Datetime.now())
+        self.miss(log)
+        other_text = {"MessageSid": message_sid(9), "MessageStatus": "failed"}
+        self.CallLog._twilio_message_status(self.company, other_text, log_id=log.id)
+        self.assertEqual(log.textback_state, "queued", "another text's status (an earlier attempt's) is not this one's")
+        self.CallLog._twilio_message_status(
+            self.company, {"MessageSid": log.textback_sid, "MessageStatus": "delivered"}, log_id=log.id)
+        self.assertEqual(log.textback_state, "delivered")
 
     def test_permanent_failure_is_recorded_with_twilio_error_code(self):
         log = self.new_call()
-        error = TwilioSendError("Twilio error 21610: Attempt to send to unsubscribed recipient",
+        error = TwilioError("Twilio error 21610: Attempt to send to unsubscribed recipient",
                                 transient=False, code=21610, status=400)
         sent = self.miss(log, outcomes=[error])
         self.assertEqual(len(sent), 1)
@@ -256,7 +261,7 @@ class TestTextbackDelivery(MissedCallCommon):
 
     def test_retry_button_queues_a_failed_text_again(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("Twilio error 30003", transient=False, code=30003)])
+        self.miss(log, outcomes=[TwilioError("Twilio error 30003", transient=False, code=30003)])
         log.action_retry_textback()
         self.assertEqual((log.textback_state, log.textback_attempts), ("queued", 0))
         with self.mock_twilio_send() as recorder:
@@ -319,14 +324,15 @@ class TestMessageStatus(MissedCallCommon):
             self.status("failed")
         self.assertEqual(self.log.textback_state, "queued")
 
-    def test_the_cron_applies_statuses_both_sides_missed(self):
-        self.CallLog._twilio_message_status(self.company, {
-            "MessageSid": self.log.textback_sid + "x", "MessageStatus": "sent"})
-        early = self.env["crm.textback.early.status"].search([])
-        early.message_sid = self.log.textback_sid
-        self.CallLog._cron_textback_retry(auto_commit=False)
-        self.assertEqual(self.log.textback_state, "sent")
-        self.assertFalse(self.env["crm.textback.early.status"].search([]))
+    def test_status_of_a_text_sent_before_its_log_was_in_the_address_is_found_by_sid(self):
+        self.status("delivered")  # no log id: the callback address of an earlier version
+        self.assertEqual(self.log.textback_state, "delivered")
+
+    def test_status_naming_another_company_log_changes_nothing(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        self.CallLog._twilio_message_status(
+            other, {"MessageSid": self.log.textback_sid, "MessageStatus": "failed"}, log_id=self.log.id)
+        self.assertEqual(self.log.textback_state, "queued")
 
 
 @tagged("post_install", "-at_install")
@@ -340,7 +346,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
 
     def test_a_text_waiting_for_its_retry_is_not_sent_after_stop(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("Twilio error 503: unavailable", transient=True, status=503)])
+        self.miss(log, outcomes=[TwilioError("Twilio error 503: unavailable", transient=True, status=503)])
         self.assertEqual(log.textback_state, "queued")
         self.stop()
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
@@ -350,7 +356,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
 
     def test_a_failed_text_retried_after_stop_is_not_sent(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("Twilio error 30003", transient=False, code=30003)])
+        self.miss(log, outcomes=[TwilioError("Twilio error 30003", transient=False, code=30003)])
         self.stop()
         log.with_user(self.manager).action_retry_textback()
         with self.mock_twilio_send() as recorder:
@@ -360,7 +366,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
 
     def test_a_number_that_became_one_of_our_lines_is_not_texted_on_retry(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("Twilio error 503: unavailable", transient=True, status=503)])
+        self.miss(log, outcomes=[TwilioError("Twilio error 503: unavailable", transient=True, status=503)])
         self.line.copy({"name": "Second line", "number": CALLER})
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
             self.CallLog._cron_textback_retry(auto_commit=False)
@@ -370,7 +376,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
         # As a webhook does it (auto_commit); each commit records the state it would make durable.
         log = self.new_call()
         log.write({"status": "missed", "missed_reason": "no-answer"})
-        log._textback_prepare()
+        log._textback_queue()
         self.assertEqual((log.textback_state, log.textback_sid), ("queued", False))
         committed = []
 
@@ -390,7 +396,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
     def test_after_a_crash_while_twilio_held_the_request_twilio_is_asked_before_sending_again(self):
         # What a process killed during the request leaves: queued, no SID, possibly sent.
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioSendError("Twilio error 503: unavailable", transient=True, status=503)])
+        self.miss(log, outcomes=[TwilioError("Twilio error 503: unavailable", transient=True, status=503)])
         log.write({"textback_ambiguous": True, "textback_next_try": fields.Datetime.now() - timedelta(seconds=1)})
         with self.mock_twilio_send(existing=(message_sid(5), "sent")) as recorder:
             self.CallLog._cron_textback_retry(auto_commit=False)

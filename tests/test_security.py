@@ -88,7 +88,7 @@ class TestAccess(MissedCallCommon):
         for user in (self.portal, public):
             for model in ("crm.call.log", "crm.phone.line", "crm.textback.template", "crm.caller",
                           "crm.textback.cooldown", "crm.sms.unreachable", "crm.phone.lookup",
-                          "crm.textback.early.status", "crm.missed.call.simulation"):
+                          "crm.missed.call.simulation"):
                 with self.subTest(user=user.login, model=model), self.assertRaises(AccessError):
                     self.env[model].with_user(user).search([])
 
@@ -151,7 +151,7 @@ class TestOwnDocuments(MissedCallCommon):
         cls.theirs = cls.new_call(cls, 2, caller="+14155550122", line=cls.colleague_line)
         cls.unassigned = cls.new_call(cls, 3, caller="+14155550133")
         cls.unassigned.user_id = False
-        with patch.object(twilio_api, "send_message", TwilioSendRecorder()):
+        with TwilioSendRecorder().installed(cls.env):
             for log in cls.mine | cls.theirs | cls.unassigned:
                 log._record_outcome("missed", "no-answer", 0)
 
@@ -213,8 +213,8 @@ class TestServerSideAccess(MissedCallCommon):
 
     def test_sales_users_cannot_call_the_manager_line_buttons_over_rpc(self):
         line = self.line.with_user(self.salesman)
-        with patch.object(twilio_api, "configure_number") as configure, \
-                patch.object(twilio_api, "clear_number") as clear, self.mock_twilio_send() as sent:
+        with patch.object(twilio_api.TwilioApi, "configure_number") as configure, \
+                patch.object(twilio_api.TwilioApi, "clear_number") as clear, self.mock_twilio_send() as sent:
             for method in ("action_send_test_text", "action_disconnect_webhooks", "action_connect_webhooks",
                            "action_simulate_missed_call"):
                 with self.subTest(method=method), self.assertRaises(AccessError):

@@ -58,8 +58,8 @@ class TestTwilioApiFaults(BaseCase):
 
     def send(self, *replies, client=None):
         self.server.replies[:] = list(replies)
-        with self.assertRaises(twilio_api.TwilioSendError) as caught:
-            twilio_api.send_message(client or self.client, **MESSAGE)
+        with self.assertRaises(twilio_api.TwilioError) as caught:
+            twilio_api.TwilioApi(client or self.client).send_message(**MESSAGE)
         return caught.exception
 
     def test_server_errors_are_transient(self):
@@ -134,11 +134,12 @@ class TestTwilioApiFaults(BaseCase):
                 "status": "queued", "date_created": "Sat, 28 Nov 2026 14:00:00 +0000"}
         page = {"messages": [sent], "next_page_uri": None, "page": 0, "page_size": 20}
         self.server.replies[:] = [(200, {}, page), (200, {}, page)]
-        found = twilio_api.find_sent_message(self.client, to=MESSAGE["to"], from_=MESSAGE["from_"], body="Hi",
-                                             sent_after=datetime(2026, 11, 28, 14, 0, 0, 700000, timezone.utc))
+        twilio = twilio_api.TwilioApi(self.client)
+        found = twilio.find_sent_message(to=MESSAGE["to"], from_=MESSAGE["from_"], body="Hi",
+                                         sent_after=datetime(2026, 11, 28, 14, 0, 0, 700000, timezone.utc))
         self.assertEqual(found, (sent["sid"], "queued"))
-        later = twilio_api.find_sent_message(self.client, to=MESSAGE["to"], from_=MESSAGE["from_"], body="Hi",
-                                             sent_after=datetime(2026, 11, 28, 14, 0, 1, tzinfo=timezone.utc))
+        later = twilio.find_sent_message(to=MESSAGE["to"], from_=MESSAGE["from_"], body="Hi",
+                                         sent_after=datetime(2026, 11, 28, 14, 0, 1, tzinfo=timezone.utc))
         self.assertIsNone(later, "a text of an earlier second is another one")
 
     def test_read_timeout_is_ambiguous_and_connect_timeout_is_not(self):
@@ -157,20 +158,19 @@ class TestTwilioApiStandIn(BaseCase):
         cls.client = twilio_api.get_client(ACCOUNT_SID, AUTH_TOKEN, TWILIO_STAND_IN_URL)
 
     def test_send_message_is_accepted_by_twilio_spec(self):
-        sid, status = twilio_api.send_message(self.client, **MESSAGE)
+        sid, status = twilio_api.TwilioApi(self.client).send_message(**MESSAGE)
         self.assertRegex(sid, r"^SM[0-9a-f]{32}$")
         self.assertEqual(status, "queued")
 
     def test_listing_sent_messages_is_accepted_by_twilio_spec(self):
         # Prism answers with the spec's example messages: none of them is ours.
-        found = twilio_api.find_sent_message(
-            self.client, to=MESSAGE["to"], from_=MESSAGE["from_"], body="Hi",
-            sent_after=datetime(2026, 11, 1, tzinfo=timezone.utc))
+        found = twilio_api.TwilioApi(self.client).find_sent_message(
+            to=MESSAGE["to"], from_=MESSAGE["from_"], body="Hi", sent_after=datetime(2026, 11, 1, tzinfo=timezone.utc))
         self.assertIsNone(found)
 
     def test_line_type_lookup_is_accepted_by_twilio_spec(self):
         # Prism answers with the spec's first example, which has no line type.
-        self.assertIsNone(twilio_api.lookup_line_type(self.client, "+14155550123"))
+        self.assertIsNone(twilio_api.TwilioApi(self.client).lookup_line_type("+14155550123"))
 
     def test_every_request_the_fake_accepts_is_accepted_by_twilio_spec(self):
         for shape in SHAPES:
@@ -198,18 +198,18 @@ class TestFakeTwilio(TwilioApiMixin, BaseCase):
         cls.client = twilio_api.get_client(ACCOUNT_SID, AUTH_TOKEN, FAKE_TWILIO_URL)
 
     def test_a_text_the_add_on_sends_is_answered_as_twilio_answers(self):
-        sid, status = twilio_api.send_message(self.client, **MESSAGE)
+        sid, status = twilio_api.TwilioApi(self.client).send_message(**MESSAGE)
         self.assertEqual((sid, status), ("SM" + "a" * 32, "queued"))
 
     def test_unknown_or_missing_parameters_are_refused(self):
-        with self.assertRaisesRegex(twilio_api.TwilioSendError, "exactly one of From, MessagingServiceSid"):
+        with self.assertRaisesRegex(twilio_api.TwilioError, "exactly one of From, MessagingServiceSid"):
             twilio_api._call(self.client, lambda: self.client.messages.create(to="+14155550123", body="Hi"))
-        with self.assertRaisesRegex(twilio_api.TwilioSendError, "unexpected parameter MediaUrl"):
+        with self.assertRaisesRegex(twilio_api.TwilioError, "unexpected parameter MediaUrl"):
             twilio_api._call(self.client, lambda: self.client.messages.create(
                 to="+14155550123", from_="+14155550100", body="Hi", media_url=["https://x.example/a.png"]))
 
     def test_another_account_credentials_are_refused(self):
         other = twilio_api.get_client("AC" + "2" * 32, AUTH_TOKEN, FAKE_TWILIO_URL)
-        with self.assertRaises(twilio_api.TwilioSendError) as caught:
+        with self.assertRaises(twilio_api.TwilioError) as caught:
             twilio_api._call(other, lambda: other.api.v2010.accounts(ACCOUNT_SID).fetch())
         self.assertEqual(caught.exception.status, 401)

@@ -118,8 +118,8 @@ class TestVoicemail(TwilioWebhookCase):
     def test_a_transient_failure_is_tried_again(self):
         log, _root = self.missed_call_with_voicemail()
         self.voicemail_post("recording_status", log, RecordingStatus="completed", RecordingDuration="4")
-        error = twilio_api.TwilioSendError("Twilio is down", transient=True, status=503)
-        with patch.object(twilio_api, "download_recording", side_effect=error):
+        error = twilio_api.TwilioError("Twilio is down", transient=True, status=503)
+        with patch.object(twilio_api.TwilioApi, "download_recording", side_effect=error):
             self.store()
         self.assertEqual((log.voicemail_state, log.voicemail_attempts), ("recorded", 1))
         self.assertTrue(log.voicemail_next_try)

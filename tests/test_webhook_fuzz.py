@@ -98,7 +98,6 @@ class TestHostileInput(TwilioWebhookCase):
         self.env.invalidate_all()
         self.assertFalse(self.logged_calls())
         self.assertFalse(self.env["crm.textback.reply"].search([("company_id", "=", self.company.id)]))
-        self.assertFalse(self.env["crm.textback.early.status"].search([]))
 
     def sms(self, **fields):
         return {"AccountSid": ACCOUNT_SID, "MessageSid": message_sid(1), "From": CALLER, "To": LINE_NUMBER,

@@ -97,7 +97,8 @@ class TwilioWebhookCase(TwilioApiMixin, HttpCase):
         return etree.fromstring(response.content)
 
     def spy_sends(self):
-        return patch.object(twilio_api, "send_message", wraps=twilio_api.send_message)
+        return patch.object(twilio_api.TwilioApi, "send_message", autospec=True,
+                            side_effect=twilio_api.TwilioApi.send_message)
 
     def run_crm_cron(self):
         """What the CRM cron, woken by each missed call, does in production."""
@@ -180,10 +181,12 @@ class TestTwilioWebhooks(TwilioWebhookCase):
 
         status = {"AccountSid": ACCOUNT_SID, "MessageSid": EXAMPLE_MESSAGE_SID, "SmsSid": EXAMPLE_MESSAGE_SID,
                   "MessageStatus": "delivered", "SmsStatus": "delivered", "To": CALLER, "From": LINE_NUMBER}
-        response = self.post("/missed_call/twilio/message_status", status)
+        # Where Twilio was told to report this text: the log's own address.
+        status_path = f"/missed_call/twilio/message_status?log={log.id}"
+        response = self.post(status_path, status)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(log.textback_state, "delivered")
-        response = self.post("/missed_call/twilio/message_status", dict(status, MessageStatus="sent", SmsStatus="sent"))
+        response = self.post(status_path, dict(status, MessageStatus="sent", SmsStatus="sent"))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(log.textback_state, "delivered", "a late 'sent' never moves the state back")
 

@@ -6,7 +6,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..tools import twilio_api
-from ..tools.twilio_api import TwilioSendError
+from ..tools.twilio_api import TwilioError
 from .common import CALLER, FORWARD_TO, LINE_NUMBER, WEDNESDAY_10AM_NY, MissedCallCommon
 
 
@@ -81,13 +81,13 @@ class TestWhoIsNotTexted(MissedCallCommon):
 
     def test_not_a_mobile_number_error_from_the_api_is_remembered(self):
         log = self.new_call(1)
-        self.miss(log, outcomes=[TwilioSendError("Twilio error 21614: not a mobile", transient=False, code=21614)])
+        self.miss(log, outcomes=[TwilioError("Twilio error 21614: not a mobile", transient=False, code=21614)])
         self.assertEqual(log.textback_state, "failed")
         self.assertTrue(self.env["crm.sms.unreachable"].search([("number", "=", CALLER)]))
 
     def test_recipient_who_replied_stop_at_twilio_is_blacklisted(self):
         log = self.new_call(1)
-        self.miss(log, outcomes=[TwilioSendError("Twilio error 21610: unsubscribed", transient=False, code=21610)])
+        self.miss(log, outcomes=[TwilioError("Twilio error 21610: unsubscribed", transient=False, code=21610)])
         self.assertTrue(self.env["phone.blacklist"].search([("number", "=", CALLER)]))
         later = self.new_call(2, when=WEDNESDAY_10AM_NY + timedelta(days=3))
         self.miss(later)
@@ -106,13 +106,13 @@ class TestLandlineLookup(MissedCallCommon):
     def lookup(self, answers):
         calls = []
 
-        def fake(_client, number):
+        def fake(_api, number):
             calls.append(number)
             answer = answers.pop(0)
             if isinstance(answer, Exception):
                 raise answer
             return answer
-        return patch.object(twilio_api, "lookup_line_type", fake), calls
+        return patch.object(twilio_api.TwilioApi, "lookup_line_type", fake), calls
 
     def test_landline_detection_is_off_by_default(self):
         patcher, calls = self.lookup(["landline"])
@@ -140,7 +140,7 @@ class TestLandlineLookup(MissedCallCommon):
 
     def test_when_lookup_fails_the_text_goes_out_anyway(self):
         self.company.missed_call_landline_lookup = True
-        patcher, _calls = self.lookup([TwilioSendError("Twilio error 503", transient=True)])
+        patcher, _calls = self.lookup([TwilioError("Twilio error 503", transient=True)])
         with patcher, mute_logger("odoo.addons.crm_missed_call_textback.models.crm_phone_lookup"):
             self.assertEqual(len(self.miss(self.new_call(1))), 1)
         self.assertFalse(self.env["crm.phone.lookup"].search([("number", "=", CALLER)]))

@@ -20,15 +20,15 @@ def twilio_lines_sms_api(base):
         # Twilio's status callbacks go to sms_twilio's own route, not to delivery_reports_url.
         def _send_sms_batch(self, messages, delivery_reports_url=False):  # pylint: disable=unused-argument
             company = (self.company or self.env.company).sudo()
-            client = company._twilio_client()
+            twilio = company._twilio_api()
             results = []
             for message in messages:
                 for number_info in message.get("numbers") or []:
                     results.append(self._send_from_line(
-                        client, company, number_info["number"], message.get("content") or "", number_info["uuid"]))
+                        twilio, company, number_info["number"], message.get("content") or "", number_info["uuid"]))
             return results
 
-        def _send_from_line(self, client, company, number, body, uuid):
+        def _send_from_line(self, twilio, company, number, body, uuid):
             e164 = phone_validation.phone_format(
                 number or "", company.country_id.code, company.country_id.phone_code, force_format="E164",
                 raise_exception=False)
@@ -40,11 +40,11 @@ def twilio_lines_sms_api(base):
                 return {"uuid": uuid, "state": "twilio_blacklist", "failure_type": "twilio_blacklist",
                         "failure_reason": self.env._("The recipient opted out (STOP).")}
             try:
-                sid, _status = twilio_api.send_message(
-                    client, to=e164, from_=line.number, body=body,
+                sid, _status = twilio.send_message(
+                    to=e164, from_=line.number, body=body,
                     status_callback=get_twilio_status_callback_url(company, uuid),
                     messaging_service_sid=line.messaging_service_sid or None)
-            except twilio_api.TwilioSendError as error:
+            except twilio_api.TwilioError as error:
                 failure = self._twilio_error_code_to_odoo_state({"code": error.code, "message": str(error)})
                 return {"uuid": uuid, "state": failure, "failure_type": failure, "failure_reason": str(error)}
             return {"uuid": uuid, "state": "sent", "failure_type": False, "failure_reason": False,

@@ -33,8 +33,9 @@ TRANSIENT_HTTP_STATUSES = frozenset({408, 409, 425, 429})
 MAX_RETRY_AFTER = 3600
 
 
-class TwilioSendError(Exception):
-    """A failed call to Twilio.
+class TwilioError(Exception):
+    """A failed request to Twilio (a text, a call, a recording, a number, the account's
+    credentials) or a Twilio set-up Odoo cannot use.
 
     ``transient``: trying again later may succeed. ``ambiguous``: the request may have
     reached Twilio before the connection failed, so the text may exist already.
@@ -168,92 +169,19 @@ def _as_send_error(client, error):
             message, params = CREDENTIALS_REFUSED, {"code": code}
         else:
             message, params = TWILIO_ERROR, {"code": code, "message": error.msg}
-        return TwilioSendError(
+        return TwilioError(
             message, params=params, transient=transient, code=error.code, status=error.status,
             retry_after=_retry_after(client) if transient else None)
     message, maybe_sent = _transport_failure(error)
-    return TwilioSendError(message, params={"seconds": REQUEST_TIMEOUT}, transient=True, ambiguous=maybe_sent)
+    return TwilioError(message, params={"seconds": REQUEST_TIMEOUT}, transient=True, ambiguous=maybe_sent)
 
 
 def _call(client, function):
-    """Run one request of the twilio client; its failures become TwilioSendError."""
+    """Run one request of the twilio client; its failures become TwilioError."""
     try:
         return function()
     except (TwilioRestException, requests.RequestException) as error:
         raise _as_send_error(client, error) from error
-
-
-def send_message(client, *, to, from_, body, status_callback, messaging_service_sid=None):
-    """Send one SMS; return ``(sid, status)`` or raise :class:`TwilioSendError`. With a
-    Messaging Service (required for US A2P 10DLC), Twilio picks the sender from it.
-    Without ``status_callback``, Twilio reports nothing after its answer."""
-    options = {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {"from_": from_}
-    if status_callback:
-        options["status_callback"] = status_callback
-    message = _call(client, lambda: client.messages.create(to=to, body=body, **options))
-    return message.sid, message.status
-
-
-def find_sent_message(client, *, to, from_, body, sent_after):
-    """The ``(sid, status)`` of a text with this body created from ``from_`` to ``to``
-    since ``sent_after`` (an aware datetime), or None: asked before sending again after
-    an ambiguous failure. Twilio filters by number; the time is checked on
-    ``date_created``, since a text still queued has no ``date_sent`` yet. Twilio's
-    times are whole seconds: a text created in the same second as ``sent_after``
-    counts."""
-    since = sent_after.replace(microsecond=0)
-    # The most recent page only: a text-back is minutes old, and following
-    # next_page_uri could page through the account's whole history.
-    messages = _call(client, lambda: list(client.messages.page(to=to, from_=from_, page_size=20)))
-    for message in messages:
-        if (message.to == to and message.from_ == from_ and message.body == body
-                and message.date_created and message.date_created >= since):
-            return message.sid, message.status
-    return None
-
-
-def lookup_line_type(client, number):
-    """The line type Twilio Lookup v2 knows for ``number`` ('mobile', 'landline',
-    'fixedVoip', …), or None when it does not say."""
-    result = _call(client, lambda: client.lookups.v2.phone_numbers(number).fetch(fields="line_type_intelligence"))
-    return (result.line_type_intelligence or {}).get("type") or None
-
-
-# ----------------------------------------------------------------------
-# Phone numbers: connecting a Twilio number to Odoo
-# ----------------------------------------------------------------------
-
-def check_credentials(client):
-    """The account's friendly name; raises TwilioSendError (status 401) on bad credentials."""
-    return _call(client, lambda: client.api.v2010.accounts(client.account_sid).fetch().friendly_name)
-
-
-def list_incoming_numbers(client, limit=100):
-    """The account's numbers: dicts with sid, phone_number, friendly_name, voice_url, sms_url."""
-    numbers = _call(client, lambda: client.incoming_phone_numbers.list(limit=limit))
-    return [{
-        "sid": number.sid,
-        "phone_number": number.phone_number,
-        "friendly_name": number.friendly_name,
-        "voice_url": number.voice_url,
-        "sms_url": number.sms_url,
-    } for number in numbers]
-
-
-def search_available_numbers(client, country_code, area_code=None, contains=None, limit=20):
-    """Local numbers for sale: dicts with phone_number, friendly_name, locality, region."""
-    filters = {"limit": limit, "sms_enabled": True, "voice_enabled": True}
-    if area_code:
-        filters["area_code"] = int(area_code)
-    if contains:
-        filters["contains"] = contains
-    numbers = _call(client, lambda: client.available_phone_numbers(country_code).local.list(**filters))
-    return [{
-        "phone_number": number.phone_number,
-        "friendly_name": number.friendly_name,
-        "locality": number.locality,
-        "region": number.region,
-    } for number in numbers]
 
 
 def webhook_settings(base_url):
@@ -268,67 +196,151 @@ def webhook_settings(base_url):
     }
 
 
-def buy_number(client, phone_number, base_url, friendly_name=None):
-    """Buy ``phone_number`` with its webhooks pointing at Odoo; return its SID."""
-    values = webhook_settings(base_url)
-    if friendly_name:
-        values["friendly_name"] = friendly_name
-    return _call(client, lambda: client.incoming_phone_numbers.create(phone_number=phone_number, **values).sid)
-
-
-def configure_number(client, number_sid, base_url):
-    """Point an existing number's webhooks at Odoo."""
-    return _call(client, lambda: client.incoming_phone_numbers(number_sid).update(**webhook_settings(base_url)).sid)
-
-
 # What Twilio sets on a number it sells: its own welcome message.
 TWILIO_DEFAULT_VOICE_URL = "https://demo.twilio.com/welcome/voice/"
 TWILIO_DEFAULT_SMS_URL = "https://demo.twilio.com/welcome/sms/reply/"
 
 
-def clear_number(client, number_sid):
-    """Stop sending the number's calls and texts to Odoo: back to Twilio's defaults.
-    (Twilio's API description accepts no empty URL; the call status callback stays,
-    and Odoo ignores the statuses of lines it no longer has.)"""
-    return _call(client, lambda: client.incoming_phone_numbers(number_sid).update(
-        voice_url=TWILIO_DEFAULT_VOICE_URL, voice_method="POST",
-        sms_url=TWILIO_DEFAULT_SMS_URL, sms_method="POST").sid)
+class TwilioApi:
+    """The requests the add-on makes to Twilio, for one account (``client``). A company
+    gets it from ``res.company._twilio_api()``; ``res.company._get_twilio_api_class()``
+    is the hook to replace it (another provider, a test double). Every failure is a
+    :class:`TwilioError`."""
 
+    def __init__(self, client):
+        self.client = client
 
-# ----------------------------------------------------------------------
-# Calls and recordings: call-backs and voicemail
-# ----------------------------------------------------------------------
+    def _request(self, function):
+        """Run one request of the twilio client; its failures become TwilioError."""
+        return _call(self.client, function)
 
-def place_call(client, *, to, from_, answer_url, status_callback, timeout):
-    """Ring ``to`` from ``from_``; when answered, Twilio fetches the TwiML at ``answer_url``.
-    Return the call's SID."""
-    return _call(client, lambda: client.calls.create(
-        to=to, from_=from_, url=answer_url, method="POST", status_callback=status_callback,
-        status_callback_method="POST", timeout=timeout).sid)
+    # ------------------------------------------------------------------
+    # Messages
+    # ------------------------------------------------------------------
 
+    def send_message(self, *, to, from_, body, status_callback, messaging_service_sid=None):
+        """Send one SMS; return ``(sid, status)`` or raise :class:`TwilioError`. With a
+        Messaging Service (required for US A2P 10DLC), Twilio picks the sender from it.
+        Without ``status_callback``, Twilio reports nothing after its answer."""
+        options = {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {"from_": from_}
+        if status_callback:
+            options["status_callback"] = status_callback
+        message = self._request(lambda: self.client.messages.create(to=to, body=body, **options))
+        return message.sid, message.status
 
-def fetch_recording(client, recording_sid):
-    """The recording's metadata: dict with sid, duration (seconds), status."""
-    recording = _call(client, lambda: client.recordings(recording_sid).fetch())
-    return {"sid": recording.sid, "duration": int(recording.duration or 0), "status": recording.status}
+    def find_sent_message(self, *, to, from_, body, sent_after):
+        """The ``(sid, status)`` of a text with this body created from ``from_`` to ``to``
+        since ``sent_after`` (an aware datetime), or None: asked before sending again after
+        an ambiguous failure. Twilio filters by number; the time is checked on
+        ``date_created``, since a text still queued has no ``date_sent`` yet. Twilio's
+        times are whole seconds: a text created in the same second as ``sent_after``
+        counts."""
+        since = sent_after.replace(microsecond=0)
+        # The most recent page only: a text-back is minutes old, and following
+        # next_page_uri could page through the account's whole history.
+        messages = self._request(lambda: list(self.client.messages.page(to=to, from_=from_, page_size=20)))
+        for message in messages:
+            if (message.to == to and message.from_ == from_ and message.body == body
+                    and message.date_created and message.date_created >= since):
+                return message.sid, message.status
+        return None
 
+    def lookup_line_type(self, number):
+        """The line type Twilio Lookup v2 knows for ``number`` ('mobile', 'landline',
+        'fixedVoip', …), or None when it does not say."""
+        result = self._request(
+            lambda: self.client.lookups.v2.phone_numbers(number).fetch(fields="line_type_intelligence"))
+        return (result.line_type_intelligence or {}).get("type") or None
 
-def download_recording(client, recording_sid, max_bytes=20 * 1024 * 1024):
-    """The recording's audio as MP3 bytes (Twilio serves the media beside its metadata:
-    Recordings/<sid>.mp3, which Twilio's API description does not list)."""
-    url = f"{client.api.base_url}/2010-04-01/Accounts/{client.account_sid}/Recordings/{recording_sid}.mp3"
-    try:
-        return client.http_client.download(url, (client.username, client.password), max_bytes)
-    except ValueError:
-        raise TwilioSendError(RECORDING_TOO_LARGE, params={"mb": max_bytes // (1024 * 1024)}, transient=False) from None
-    except requests.HTTPError as error:
-        status = error.response.status_code
-        raise TwilioSendError(TWILIO_ERROR, params={"code": status, "message": "recording download"},
+    # ----------------------------------------------------------------------
+    # Phone numbers: connecting a Twilio number to Odoo
+    # ----------------------------------------------------------------------
+
+    def check_credentials(self):
+        """The account's friendly name; raises TwilioError (status 401) on bad credentials."""
+        account = self.client.api.v2010.accounts(self.client.account_sid)
+        return self._request(lambda: account.fetch().friendly_name)
+
+    def list_incoming_numbers(self, limit=100):
+        """The account's numbers: dicts with sid, phone_number, friendly_name, voice_url, sms_url."""
+        numbers = self._request(lambda: self.client.incoming_phone_numbers.list(limit=limit))
+        return [{
+            "sid": number.sid,
+            "phone_number": number.phone_number,
+            "friendly_name": number.friendly_name,
+            "voice_url": number.voice_url,
+            "sms_url": number.sms_url,
+        } for number in numbers]
+
+    def search_available_numbers(self, country_code, area_code=None, contains=None, limit=20):
+        """Local numbers for sale: dicts with phone_number, friendly_name, locality, region."""
+        filters = {"limit": limit, "sms_enabled": True, "voice_enabled": True}
+        if area_code:
+            filters["area_code"] = int(area_code)
+        if contains:
+            filters["contains"] = contains
+        numbers = self._request(lambda: self.client.available_phone_numbers(country_code).local.list(**filters))
+        return [{
+            "phone_number": number.phone_number,
+            "friendly_name": number.friendly_name,
+            "locality": number.locality,
+            "region": number.region,
+        } for number in numbers]
+
+    def buy_number(self, phone_number, base_url, friendly_name=None):
+        """Buy ``phone_number`` with its webhooks pointing at Odoo; return its SID."""
+        values = webhook_settings(base_url)
+        if friendly_name:
+            values["friendly_name"] = friendly_name
+        return self._request(
+            lambda: self.client.incoming_phone_numbers.create(phone_number=phone_number, **values).sid)
+
+    def configure_number(self, number_sid, base_url):
+        """Point an existing number's webhooks at Odoo."""
+        return self._request(
+            lambda: self.client.incoming_phone_numbers(number_sid).update(**webhook_settings(base_url)).sid)
+
+    def clear_number(self, number_sid):
+        """Stop sending the number's calls and texts to Odoo: back to Twilio's defaults.
+        (Twilio's API description accepts no empty URL; the call status callback stays,
+        and Odoo ignores the statuses of lines it no longer has.)"""
+        return self._request(lambda: self.client.incoming_phone_numbers(number_sid).update(
+            voice_url=TWILIO_DEFAULT_VOICE_URL, voice_method="POST",
+            sms_url=TWILIO_DEFAULT_SMS_URL, sms_method="POST").sid)
+
+    # ----------------------------------------------------------------------
+    # Calls and recordings: call-backs and voicemail
+    # ----------------------------------------------------------------------
+
+    def place_call(self, *, to, from_, answer_url, status_callback, timeout):
+        """Ring ``to`` from ``from_``; when answered, Twilio fetches the TwiML at ``answer_url``.
+        Return the call's SID."""
+        return self._request(lambda: self.client.calls.create(
+            to=to, from_=from_, url=answer_url, method="POST", status_callback=status_callback,
+            status_callback_method="POST", timeout=timeout).sid)
+
+    def fetch_recording(self, recording_sid):
+        """The recording's metadata: dict with sid, duration (seconds), status."""
+        recording = self._request(lambda: self.client.recordings(recording_sid).fetch())
+        return {"sid": recording.sid, "duration": int(recording.duration or 0), "status": recording.status}
+
+    def download_recording(self, recording_sid, max_bytes=20 * 1024 * 1024):
+        """The recording's audio as MP3 bytes (Twilio serves the media beside its metadata:
+        Recordings/<sid>.mp3, which Twilio's API description does not list)."""
+        client = self.client
+        url = f"{client.api.base_url}/2010-04-01/Accounts/{client.account_sid}/Recordings/{recording_sid}.mp3"
+        try:
+            return client.http_client.download(url, (client.username, client.password), max_bytes)
+        except ValueError:
+            raise TwilioError(
+                RECORDING_TOO_LARGE, params={"mb": max_bytes // (1024 * 1024)}, transient=False) from None
+        except requests.HTTPError as error:
+            status = error.response.status_code
+            raise TwilioError(TWILIO_ERROR, params={"code": status, "message": "recording download"},
                               transient=status >= 500 or status in TRANSIENT_HTTP_STATUSES, status=status) from error
-    except requests.RequestException as error:
-        raise _as_send_error(client, error) from error
+        except requests.RequestException as error:
+            raise _as_send_error(client, error) from error
 
-
-def delete_recording(client, recording_sid):
-    """Delete the recording at Twilio (once Odoo keeps it)."""
-    return _call(client, lambda: client.recordings(recording_sid).delete())
+    def delete_recording(self, recording_sid):
+        """Delete the recording at Twilio (once Odoo keeps it)."""
+        return self._request(lambda: self.client.recordings(recording_sid).delete())

@@ -59,10 +59,10 @@ class CrmPhoneLineConnect(models.TransientModel):
         company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
         self._check_company_allowed(company)
         try:
-            client = company._twilio_client()
-            values["account_name"] = twilio_api.check_credentials(client)
-            owned = twilio_api.list_incoming_numbers(client)
-        except twilio_api.TwilioSendError as error:
+            twilio = company._twilio_api()
+            values["account_name"] = twilio.check_credentials()
+            owned = twilio.list_incoming_numbers()
+        except twilio_api.TwilioError as error:
             values["credentials_error"] = self._explain(error, company)
             return values
         values["owned_number_ids"] = [fields.Command.create({
@@ -71,9 +71,9 @@ class CrmPhoneLineConnect(models.TransientModel):
         }) for number in owned]
         return values
 
-    def _client(self):
+    def _twilio_api(self):
         self._check_company_allowed(self.company_id)
-        return self.company_id._twilio_client()
+        return self.company_id._twilio_api()
 
     @api.constrains("company_id")
     def _check_company_id(self):
@@ -108,10 +108,10 @@ class CrmPhoneLineConnect(models.TransientModel):
         if self.area_code and not self.area_code.strip().isdigit():
             raise UserError(self.env._("The area code is digits only, e.g. 415."))
         try:
-            found = twilio_api.search_available_numbers(
-                self._client(), self.country_id.code, self.area_code and self.area_code.strip(),
+            found = self._twilio_api().search_available_numbers(
+                self.country_id.code, self.area_code and self.area_code.strip(),
                 self.contains and self.contains.strip())
-        except twilio_api.TwilioSendError as error:
+        except twilio_api.TwilioError as error:
             raise UserError(self._explain(error)) from error
         self.number_ids.filtered(lambda number: number.kind == "available").unlink()
         self.env["crm.phone.line.connect.number"].create([{
@@ -143,12 +143,12 @@ class CrmPhoneLineConnect(models.TransientModel):
             raise UserError(self.env._("%(number)s is already connected to the line %(line)s.",
                                        number=chosen.phone_number, line=existing.display_name))
         base_url = self.env["crm.phone.line"].get_base_url()
-        client = self._client()
+        twilio = self._twilio_api()
         number_sid = False
         try:
             if self.mode == "existing":
                 # The number as the account has it now, not as the form sent it back.
-                owned = {number["phone_number"]: number for number in twilio_api.list_incoming_numbers(client)}
+                owned = {number["phone_number"]: number for number in twilio.list_incoming_numbers()}
                 if chosen.phone_number not in owned:
                     raise UserError(self.env._("%s is no longer a number of this Twilio account.",
                                                chosen.phone_number))
@@ -165,11 +165,11 @@ class CrmPhoneLineConnect(models.TransientModel):
             })
             line.flush_recordset()
             if self.mode == "buy":
-                line.twilio_number_sid = twilio_api.buy_number(
-                    client, chosen.phone_number, base_url, friendly_name=self.name)
+                line.twilio_number_sid = twilio.buy_number(
+                    chosen.phone_number, base_url, friendly_name=self.name)
             else:
-                twilio_api.configure_number(client, number_sid, base_url)
-        except twilio_api.TwilioSendError as error:
+                twilio.configure_number(number_sid, base_url)
+        except twilio_api.TwilioError as error:
             raise UserError(self._explain(error)) from error
         return {"type": "ir.actions.act_window", "res_model": "crm.phone.line", "res_id": line.id,
                 "view_mode": "form", "target": "current"}
