@@ -1,5 +1,4 @@
 import logging
-import re
 from collections import defaultdict
 
 import pytz
@@ -7,10 +6,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, format_datetime, split_every
-
-from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
-from odoo.addons.phone_validation.tools import phone_validation
+from odoo.tools import format_datetime, split_every
 
 from .crm_call_log import NOTIFICATION_FRESHNESS
 
@@ -31,12 +27,7 @@ class CrmCallLogCrm(models.Model):
     def _cron_crm_sync(self, auto_commit=True, limit=100):
         """Contact, lead, chatter and call-back activity of the missed calls, oldest first.
         Woken by each missed call; a failure is left for the next run, never lost."""
-        pending = self.search([
-            ("status", "=", "missed"), ("crm_synced", "=", False),
-            # Not while its first text-back attempt is on its way: the text goes first.
-            "|", "|", ("textback_state", "!=", "queued"), ("textback_sid", "!=", False),
-            ("textback_attempts", ">", 0),
-        ], order="call_start, id", limit=limit)
+        pending = self.search(self._crm_pending_domain(), order="call_start, id", limit=limit)
         for batch in split_every(CRM_BATCH_SIZE, pending.ids, self.browse):
             locked = batch._lock_unsynced()
             if locked and not locked._crm_sync_safely():
@@ -46,8 +37,19 @@ class CrmCallLogCrm(models.Model):
             # Release the calls' rows: their status callbacks wait for them.
             self._commit(auto_commit)
             self._send_alerts(auto_commit)
-        if len(pending) == limit:
-            self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")._trigger()
+        # The scheduler runs the cron again at once while calls remain.
+        remaining = self.search_count(self._crm_pending_domain()) if len(pending) == limit else 0
+        self.env["ir.cron"]._notify_progress(done=len(pending), remaining=remaining)
+
+    @api.model
+    def _crm_pending_domain(self):
+        """Missed calls waiting for their CRM update."""
+        return [
+            ("status", "=", "missed"), ("crm_synced", "=", False),
+            # Not while its first text-back attempt is on its way: the text goes first.
+            "|", "|", ("textback_state", "!=", "queued"), ("textback_sid", "!=", False),
+            ("textback_attempts", ">", 0),
+        ]
 
     def _lock_unsynced(self):
         """The logs of ``self`` still waiting for their CRM update, locked for the
@@ -88,8 +90,9 @@ class CrmCallLogCrm(models.Model):
         self.env["crm.caller"]._lock(company, last_call)
 
         # The caller's contact: the one on the log, else found by number, else a new one.
-        found = self._find_caller_partners(company, set(last_call))
-        created = self._create_caller_partners(company, sorted(
+        Partner, Lead = self.env["res.partner"], self.env["crm.lead"]
+        found = Partner._missed_call_find_by_numbers(company, set(last_call))
+        created = Partner._missed_call_create_for_numbers(company, sorted(
             {numbers[log] for log in logs if not log.partner_id and numbers[log] not in found}))
         partners, known_before, seen = {}, {}, set()
         for log in logs:
@@ -102,19 +105,20 @@ class CrmCallLogCrm(models.Model):
 
         # The caller's open lead, else a new one, made from the caller's first call.
         keys = {log: (numbers[log], partners[log]) for log in logs}
-        leads = self._find_open_leads(company, set(keys.values()))
+        leads = Lead._missed_call_find_open_leads(company, set(keys.values()))
         first_of_key = {}
         for log in logs:
             if keys[log] not in leads:
                 first_of_key.setdefault(keys[log], log)
         if first_of_key:
-            defaults = self._lead_defaults()  # shared by the new leads, read once
-            new_leads = self.env["crm.lead"].with_context(
+            defaults = Lead._missed_call_lead_defaults()  # shared by the new leads, read once
+            new_leads = Lead.with_context(
                 mail_create_nolog=True, mail_create_nosubscribe=True,
                 # The salesperson hears of it from the call-back activity and a notification.
                 mail_auto_subscribe_no_notify=True,
-            ).create([log._prepare_lead_values(partners[log], numbers[log], defaults=defaults)
-                      for log in first_of_key.values()])
+            ).create([Lead._missed_call_lead_values(
+                log.line_id, partners[log], numbers[log], name=self.env._("Missed call from %s", partners[log].name),
+                description=log._call_summary(), defaults=defaults) for log in first_of_key.values()])
             leads.update(zip(first_of_key, new_leads, strict=True))
         for log in logs:
             lead = leads[keys[log]]
@@ -146,136 +150,13 @@ class CrmCallLogCrm(models.Model):
             batch._message_log_batch({record.id: notes[record][index] for record in records},
                                      message_type="comment")
 
-    # ------------------------------------------------------------
-    # Finding and creating contacts and leads
-    # ------------------------------------------------------------
-
-    @api.model
-    def _find_caller_partners(self, company, numbers, by_digits=True):
-        """{number: contact} of the active contacts of ``company`` (or shared) with one of
-        ``numbers`` (E.164); the oldest contact when several share a number. ``by_digits``:
-        also the contacts whose number Odoo could not sanitize, by their digits (a scan of
-        the contacts, done once per batch by the CRM cron, never on the caller's path)."""
-        Partner = self.env["res.partner"].with_context(active_test=True)
-        found = {}
-        if not numbers:
-            return found
-        for partner in Partner.search([
-                ("phone_sanitized", "in", list(numbers)), ("company_id", "in", [False, company.id])], order="id"):
-            found.setdefault(partner.phone_sanitized, partner)
-        missing = numbers - found.keys()
-        if not missing or not by_digits:
-            return found
-        # Numbers Odoo could not sanitize (a contact without a country, say): their digits,
-        # matched as Odoo's phone search (phone_mobile_search) does, in one query for all.
-        forms = {}
-        for number in missing:
-            forms[number] = number
-            forms["00" + number[1:]] = number
-        phone_fields = [fname for fname in Partner._phone_get_number_fields()
-                        if fname in Partner._fields and Partner._fields[fname].store]
-        Partner.flush_model(["active", "company_id", *phone_fields])
-        self.env.cr.execute(SQL(
-            "SELECT id FROM res_partner WHERE active AND (company_id IS NULL OR company_id = %s) AND (%s)",
-            company.id,
-            SQL(" OR ").join(
-                SQL("REGEXP_REPLACE(%s, %s, '', 'g') = ANY(%s)", SQL.identifier(fname), PHONE_REGEX_PATTERN,
-                    list(forms))
-                for fname in phone_fields),
-        ))
-        for partner in Partner.browse(sorted(row[0] for row in self.env.cr.fetchall())):
-            for fname in phone_fields:
-                number = forms.get(re.sub(PHONE_REGEX_PATTERN, "", partner[fname] or ""))
-                if number:
-                    found.setdefault(number, partner)
-        return found
-
     def _find_caller_partner(self, by_digits=True):
         """The contact of this log's caller, if there is one."""
         self.ensure_one()
         number = self._caller_e164()
-        found = self._find_caller_partners(self.company_id, {number} if number else set(), by_digits=by_digits)
-        return found.get(number, self.env["res.partner"])
-
-    @api.model
-    def _find_open_leads(self, company, keys):
-        """{(number, contact): lead}: the latest open lead of ``company`` (or shared) with
-        that number, or of that contact."""
-        if not keys:
-            return {}
-        candidates = self.env["crm.lead"].search([
-            ("company_id", "in", [False, company.id]), ("probability", "<", 100),
-            "|", ("phone_sanitized", "in", [number for number, _partner in keys]),
-            ("partner_id", "in", [partner.id for _number, partner in keys if partner]),
-        ], order="create_date desc, id desc")
-        leads = {}
-        for number, partner in keys:
-            lead = next((lead for lead in candidates if lead.phone_sanitized == number
-                         or (partner and lead.partner_id == partner)), None)
-            if lead:
-                leads[number, partner] = lead
-        return leads
-
-    def _find_open_lead(self, partner, number):
-        """The latest open lead with ``number`` or of ``partner``."""
-        return self._find_open_leads(self.company_id, {(number, partner)}).get(
-            (number, partner), self.env["crm.lead"])
-
-    @api.model
-    def _create_caller_partners(self, company, numbers):
-        """{number: contact}: a new contact of ``company`` for each of ``numbers``,
-        named after the number until somebody renames it."""
-        if not numbers:
-            return {}
-        regions = {number: phone_validation.phone_get_region_data_for_number(number)["code"] for number in numbers}
-        countries = {country.code: country for country in self.env["res.country"].search(
-            [("code", "in", [region for region in regions.values() if region])])}
-        vals_list = []
-        for number in numbers:
-            country = countries.get(regions[number], self.env["res.country"])
-            # Written as Odoo writes a number typed in a form (its sanitized twin is E.164).
-            formatted = self.browse()._phone_format(number=number, country=country, force_format="INTERNATIONAL")
-            vals_list.append({
-                "name": formatted or number,
-                "phone": formatted or number,
-                "country_id": country.id,
-                "company_id": company.id,
-            })
-        return dict(zip(numbers, self.env["res.partner"].create(vals_list), strict=True))
-
-    def _create_caller_partner(self, number):
-        return self._create_caller_partners(self.company_id, [number])[number]
-
-    @api.model
-    def _lead_defaults(self, missed_call=True):
-        """The values every lead made from a call or a text shares, read once for a batch."""
-        xmlid_to_id = self.env["ir.model.data"]._xmlid_to_res_id
-        use_leads = self.env.ref("crm.group_use_lead") in self.env.ref("base.group_user").implied_ids
-        values = {
-            "type": "lead" if use_leads else "opportunity",
-            "medium_id": xmlid_to_id("utm.utm_medium_phone"),
-        }
-        if missed_call:
-            values.update({
-                "source_id": xmlid_to_id("crm_missed_call_textback.utm_source_missed_call"),
-                "tag_ids": [fields.Command.link(xmlid_to_id("crm_missed_call_textback.crm_tag_missed_call"))],
-            })
-        return values
-
-    def _prepare_lead_values(self, partner, number, name=None, description=None, missed_call=True, defaults=None):
-        line = self.line_id
-        return {
-            **(defaults or self._lead_defaults(missed_call)),
-            "name": name or self.env._("Missed call from %s", partner.name),
-            "partner_id": partner.id,
-            "phone": self._phone_format(number=number, country=line.company_id.country_id,
-                                        force_format="INTERNATIONAL") or number,
-            "user_id": line.user_id.id,
-            "team_id": (line.team_id or line.user_id.sale_team_id.filtered(
-                lambda team: team.company_id in (line.company_id, self.env["res.company"]))).id,
-            "company_id": line.company_id.id,
-            "description": Markup("<p>%s</p>") % (description or self._call_summary()),
-        }
+        Partner = self.env["res.partner"]
+        found = Partner._missed_call_find_by_numbers(self.company_id, {number} if number else set(), by_digits)
+        return found.get(number, Partner)
 
     # ------------------------------------------------------------
     # Timeline and call-back
@@ -308,7 +189,8 @@ class CrmCallLogCrm(models.Model):
 
     def _schedule_call_backs(self, leads, partners):
         """One open call-back activity per lead and salesperson ({log: lead}, {log:
-        contact}), created in one go, and a notification to the salesperson at once."""
+        contact}), scheduled with Odoo's activity_schedule (one batch per salesperson),
+        and a notification to the salesperson at once."""
         call_type = self.env.ref("mail.mail_activity_data_call")
         all_leads = self.env["crm.lead"].concat(*leads.values())
         existing = self.env["mail.activity"].search([
@@ -316,33 +198,23 @@ class CrmCallLogCrm(models.Model):
             ("activity_type_id", "=", call_type.id),
         ])
         scheduled = {(activity.res_id, activity.user_id.id) for activity in existing}
-        vals_list, news = [], []
-        model_id = self.env["ir.model"]._get_id("crm.lead")
+        news, batches = [], defaultdict(lambda: self.env["crm.lead"])
         for log in self:
             lead, partner = leads[log], partners[log]
-            user = lead.user_id or log.line_id.user_id or self.env.user
+            # Whom activity_schedule would choose without a salesperson: the type's default user.
+            user = lead.user_id or log.line_id.user_id or call_type.default_user_id or self.env.user
             if (lead.id, user.id) in scheduled:
                 continue
             scheduled.add((lead.id, user.id))
-            # What lead.activity_schedule() creates, for many leads with their own summaries.
-            vals_list.append({
-                "activity_type_id": call_type.id,
-                "summary": self.env._("Call back %s now: leads called within 5 minutes convert best", partner.name),
-                "automated": True,
-                "note": call_type.default_note,
-                "date_deadline": fields.Date.context_today(lead.with_user(user)),
-                "res_model_id": model_id,
-                "res_id": lead.id,
-                "user_id": user.id,
-            })
             news.append((log, lead, partner, user))
-        # Odoo's "activity assigned" email only where the line alerts by email: elsewhere the
-        # alert is a text to the salesperson's phone (or nothing), which reaches him sooner.
-        by_email = {log.id for log, _lead, _partner, _user in news if log.line_id._alerts_by_email()}
-        with_email = [vals for vals, (log, *_rest) in zip(vals_list, news, strict=True) if log.id in by_email]
-        without_email = [vals for vals, (log, *_rest) in zip(vals_list, news, strict=True) if log.id not in by_email]
-        self.env["mail.activity"].create(with_email)
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(without_email)
+            # Odoo's "activity assigned" email only where the line alerts by email: elsewhere the
+            # alert is a text to the salesperson's phone (or nothing), which reaches him sooner.
+            batches[user, log.line_id._alerts_by_email()] |= lead
+        for (user, by_email), batch in batches.items():
+            (batch if by_email else batch.with_context(mail_activity_quick_update=True)).activity_schedule(
+                "mail.mail_activity_data_call", user_id=user.id,
+                date_deadline=fields.Date.context_today(batch.with_user(user)),
+                summary=self.env._("Call back now: leads called within 5 minutes convert best"))
         self._prepare_alerts(leads, partners)
         # The 5-minute rule: tell the salesperson at once, wherever they are in Odoo (a call
         # whose CRM update comes late is no news any more).

@@ -99,15 +99,15 @@ class CrmTextbackReply(models.Model):
 
     def _post_in_crm(self):
         """The reply goes to the chatter of the caller's open lead, or of the contact."""
-        call_log = self.env["crm.call.log"].new({"line_id": self.line_id.id, "from_number": self.from_number,
-                                                  "company_id": self.company_id.id})
-        partner = call_log._find_caller_partner()
-        lead = call_log._find_open_lead(partner, self.from_number)
+        Partner, Lead = self.env["res.partner"], self.env["crm.lead"]
+        company, number = self.company_id, self.from_number
+        partner = Partner._missed_call_find_by_numbers(company, {number}).get(number, Partner)
+        lead = Lead._missed_call_find_open_leads(company, {(number, partner)}).get((number, partner), Lead)
         target = lead or partner
         if not target:
-            partner = call_log._create_caller_partner(self.from_number)
-            lead = self.env["crm.lead"].create(call_log._prepare_lead_values(
-                partner, self.from_number, name=self.env._("Text from %s", partner.name), description=self.body,
+            partner = Partner._missed_call_create_for_numbers(company, [number])[number]
+            lead = Lead.create(Lead._missed_call_lead_values(
+                self.line_id, partner, number, name=self.env._("Text from %s", partner.name), description=self.body,
                 missed_call=False))
             target = lead
         body = Markup("<p>%s</p><p>%s</p>") % (self.env._("Text received on %s:", self.line_id.name), self.body)

@@ -151,6 +151,19 @@ class TestMissedCallCrm(MissedCallCommon):
             for log in logs:
                 log._record_outcome("missed", "no-answer", 0)
 
+    def test_a_cron_run_that_leaves_calls_waiting_tells_the_scheduler_to_run_again(self):
+        logs = self.new_call(1, caller="+14155550160") | self.new_call(2, caller="+14155550161")
+        self.miss_without_crm(logs)
+        cron = self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+        self.CallLog.with_context(ir_cron_progress_id=progress.id, cron_id=cron.id)._cron_crm_sync(
+            auto_commit=False, limit=1)
+        self.assertEqual((progress.done, progress.remaining), (1, 1))
+        self.CallLog.with_context(ir_cron_progress_id=progress.id, cron_id=cron.id)._cron_crm_sync(
+            auto_commit=False, limit=1)
+        self.assertEqual((progress.done, progress.remaining), (1, 0))
+        self.assertTrue(all(logs.mapped("crm_synced")))
+
     def test_one_cron_run_updates_a_batch_of_callers_as_one_at_a_time_would(self):
         customer = self.env["res.partner"].create({"name": "Dana Whitfield", "phone": "+14155550150"})
         callers = ["+14155550160", "+14155550150", "+14155550161", "+14155550160", "+14155550161"]
