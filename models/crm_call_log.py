@@ -30,7 +30,8 @@ MISSED_REASONS = [
 TEXTBACK_STATES = [
     ("none", "None"),
     ("skipped", "Skipped"),
-    ("queued", "Queued"),
+    ("outgoing", "To Send"),
+    ("queued", "Accepted by Twilio"),
     ("sent", "Sent"),
     ("delivered", "Delivered"),
     ("undelivered", "Undelivered"),
@@ -116,7 +117,20 @@ TWILIO_MESSAGE_STATES = {
 }
 # A state only ever moves to a higher rank: a late "sent" never undoes "delivered".
 TEXTBACK_STATE_RANK = {
-    "none": 0, "skipped": 0, "queued": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3,
+    "none": 0, "skipped": 0, "outgoing": 1, "queued": 2, "sent": 3, "delivered": 4, "undelivered": 4, "failed": 4,
+}
+# Where a text-back's state may go from each state; _textback_set_state is the one place
+# that changes it. "outgoing": ours to send (first attempt, or a retry waiting);
+# "queued": Twilio accepted it (it has a SID); then Twilio's statuses.
+TEXTBACK_TRANSITIONS = {
+    "none": {"skipped", "outgoing", "failed"},
+    "outgoing": {"skipped", "queued", "sent", "delivered", "undelivered", "failed"},
+    "queued": {"sent", "delivered", "undelivered", "failed"},
+    "sent": {"delivered", "undelivered", "failed"},
+    "failed": {"outgoing"},  # sent again (the Retry button)
+    "skipped": set(),
+    "delivered": set(),
+    "undelivered": set(),
 }
 
 # Seconds before each new try of a text-back that failed for a transient reason.
@@ -428,8 +442,7 @@ class CrmCallLog(models.Model):
         if status not in TWILIO_MESSAGE_STATES:
             return logs
         # An attempt that may have sent the text died before Twilio's answer: this is its text.
-        for log in logs.filtered(lambda log: log.textback_state == "queued" and not log.textback_sid
-                                 and log.textback_ambiguous):
+        for log in logs.filtered(lambda log: log.textback_state == "outgoing" and log.textback_ambiguous):
             log._textback_accepted(sid, status)
         logs = logs.filtered(lambda log: log.textback_sid == sid)
         logs._apply_message_status(status, error_code)
@@ -440,11 +453,11 @@ class CrmCallLog(models.Model):
         for log in self:
             if TEXTBACK_STATE_RANK[state] <= TEXTBACK_STATE_RANK[log.textback_state]:
                 continue
-            vals = {"textback_state": state}
+            vals = {}
             if state in ("undelivered", "failed"):
                 vals["textback_error"] = self.env["crm.sms.unreachable"]._describe_error(error_code)
                 self.env["crm.sms.unreachable"]._remember(log.from_number, error_code)
-            log.write(vals)
+            log._textback_set_state(state, **vals)
 
     def _check_fresh(self):
         """Refuse a webhook about a call logged too long ago to be a genuine delivery."""
@@ -501,7 +514,7 @@ class CrmCallLog(models.Model):
             })
             if status == "missed":
                 self._textback_queue()
-                send_now = self.textback_state == "queued"
+                send_now = self.textback_state == "outgoing"
             else:
                 # The caller called again and got through: that answers their missed calls.
                 earlier = self._earlier_missed_calls()
@@ -587,22 +600,19 @@ class CrmCallLog(models.Model):
             vals["next_opening_text"] = line._next_opening_in_words(self.call_start, lang)
         self.write(vals)
         if skip_reason:
-            self.write({"textback_state": "skipped", "textback_skip_reason": skip_reason})
+            self._textback_set_state("skipped", textback_skip_reason=skip_reason)
             return
         template, body, error = self._textback_render(template)
         if not body:
-            self.write({"textback_state": "failed", "textback_error": error})
+            self._textback_set_state("failed", textback_error=error)
             _logger.warning("Text-back of call %s not rendered: %s", self.call_sid, error)
             return
         if not self.env["crm.textback.cooldown"]._claim(line, self.from_number, self.call_start):
-            self.write({"textback_state": "skipped", "textback_skip_reason": "cooldown"})
+            self._textback_set_state("skipped", textback_skip_reason="cooldown")
             return
-        self.write({
-            "textback_template_id": template.id,
-            "textback_body": body,
-            "textback_state": "queued",
-            "textback_next_try": fields.Datetime.now() + SEND_LEASE,
-        })
+        self._textback_set_state(
+            "outgoing", textback_template_id=template.id, textback_body=body,
+            textback_next_try=fields.Datetime.now() + SEND_LEASE)
 
     def _textback_render(self, template):
         """``(template, body, error)``: the text of ``template`` for this call, or of the
@@ -630,7 +640,7 @@ class CrmCallLog(models.Model):
         return f"{self.get_base_url()}/missed_call/twilio/message_status?{urlencode({'log': self.id})}"
 
     def _textback_send(self, auto_commit=False):
-        """One attempt to send the queued text-back through Twilio, exactly once whatever
+        """One attempt to send the outgoing text-back through Twilio, exactly once whatever
         dies when:
 
         1. The attempt is marked as possibly sent, and committed, before the request leaves:
@@ -643,19 +653,19 @@ class CrmCallLog(models.Model):
            have sent the text, the text is sent, and the answer recorded.
         """
         self.ensure_one()
-        if not self._lock_queued_text(auto_commit):
+        if not self._lock_outgoing_text(auto_commit):
             return
         maybe_sent_before = self.textback_ambiguous
         if auto_commit:
             self.write({"textback_ambiguous": True, "textback_next_try": fields.Datetime.now() + SEND_LEASE})
             self._commit(auto_commit)
-            if not self._lock_queued_text(auto_commit):
+            if not self._lock_outgoing_text(auto_commit):
                 return
         self.env["crm.caller"]._lock(self.company_id, {self.from_number: self.call_start})
         skip_reason = self._textback_skip_reason(lookup=False)
         if skip_reason:
-            self.write({"textback_state": "skipped", "textback_skip_reason": skip_reason,
-                        "textback_next_try": False, "textback_ambiguous": maybe_sent_before})
+            self._textback_set_state("skipped", textback_skip_reason=skip_reason, textback_next_try=False,
+                                     textback_ambiguous=maybe_sent_before)
             self._commit(auto_commit)
             return
         try:
@@ -673,23 +683,26 @@ class CrmCallLog(models.Model):
             self._textback_accepted(sid, status)
         self._commit(auto_commit)
 
-    def _lock_queued_text(self, auto_commit):
+    def _lock_outgoing_text(self, auto_commit):
         """Whether this log's text still waits to be sent, read again under the row's lock
         (only when committing: a test's single transaction needs no lock)."""
         if auto_commit:
             self.env.cr.execute("SELECT id FROM crm_call_log WHERE id = %s FOR UPDATE", [self.id])
             self.invalidate_recordset()
-        return self.textback_state == "queued" and not self.textback_sid
+        return self.textback_state == "outgoing"
+
+    def _textback_set_state(self, state, **values):
+        """Move the text-backs of ``self`` to ``state`` with the values that go with it: the
+        one place their state changes, along TEXTBACK_TRANSITIONS."""
+        for log in self:
+            if state != log.textback_state and state not in TEXTBACK_TRANSITIONS[log.textback_state]:
+                raise ValueError(f"Text-back of call {log.call_sid}: no way from {log.textback_state} to {state}")
+        self.write({"textback_state": state, **values})
 
     def _textback_accepted(self, sid, status):
-        self.write({
-            "textback_sid": sid,
-            "textback_state": "queued",
-            "textback_attempts": self.textback_attempts + 1,
-            "textback_next_try": False,
-            "textback_error": False,
-            "textback_ambiguous": False,
-        })
+        self._textback_set_state(
+            "queued", textback_sid=sid, textback_attempts=self.textback_attempts + 1, textback_next_try=False,
+            textback_error=False, textback_ambiguous=False)
         if status in TWILIO_MESSAGE_STATES:
             self._apply_message_status(status)
 
@@ -709,13 +722,9 @@ class CrmCallLog(models.Model):
             self.env.ref("crm_missed_call_textback.ir_cron_textback_retry")._trigger(next_try)
             _logger.info("Text-back of call %s will be tried again at %s: %s", self.call_sid, next_try, error)
         else:
-            self.write({
-                "textback_state": "failed",
-                "textback_attempts": attempts,
-                "textback_error": str(error),
-                "textback_next_try": False,
-                "textback_ambiguous": maybe_sent_before or error.ambiguous,
-            })
+            self._textback_set_state(
+                "failed", textback_attempts=attempts, textback_error=str(error), textback_next_try=False,
+                textback_ambiguous=maybe_sent_before or error.ambiguous)
             self.env["crm.sms.unreachable"]._remember(self.from_number, error.code)
             _logger.warning("Text-back of call %s failed: %s", self.call_sid, error)
 
@@ -725,13 +734,9 @@ class CrmCallLog(models.Model):
             raise AccessError(self.env._("Only sales managers can send a text-back again."))
         self.check_access("read")
         for log in self.sudo().filtered(lambda log: log.textback_state == "failed" and log.textback_body):
-            log.write({
-                "textback_state": "queued",
-                "textback_sid": False,
-                "textback_attempts": 0,
-                "textback_error": False,
-                "textback_next_try": fields.Datetime.now(),
-            })
+            log._textback_set_state(
+                "outgoing", textback_sid=False, textback_attempts=0, textback_error=False,
+                textback_next_try=fields.Datetime.now())
         self.env.ref("crm_missed_call_textback.ir_cron_textback_retry")._trigger()
 
     @api.model
@@ -739,15 +744,14 @@ class CrmCallLog(models.Model):
         """Send the text-backs that are due again."""
         now = fields.Datetime.now()
         due = self.search([
-            ("textback_state", "=", "queued"),
-            ("textback_sid", "=", False),
+            ("textback_state", "=", "outgoing"),
             ("textback_next_try", "<=", now),
         ], limit=limit, order="textback_next_try")
         for log in due:
             # Another process may have sent it since the search: the lock reads it again.
             if not log._try_lock():
                 continue
-            if log.textback_state != "queued" or log.textback_sid or log.textback_next_try > now:
+            if log.textback_state != "outgoing" or log.textback_next_try > now:
                 self._commit(auto_commit)
                 continue
             log.textback_next_try = now + SEND_LEASE

@@ -44,7 +44,7 @@ class CrmCallLogAlert(models.Model):
 
     def _alert_text(self, lead, partner):
         self.ensure_one()
-        if self.textback_state in ("queued", "sent", "delivered"):
+        if self.textback_state in ("outgoing", "queued", "sent", "delivered"):
             texted = self.env._("We texted them back.")
         else:
             texted = self.env._("No text-back went out.")

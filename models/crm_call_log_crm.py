@@ -47,8 +47,7 @@ class CrmCallLogCrm(models.Model):
         return [
             ("status", "=", "missed"), ("crm_synced", "=", False),
             # Not while its first text-back attempt is on its way: the text goes first.
-            "|", "|", ("textback_state", "!=", "queued"), ("textback_sid", "!=", False),
-            ("textback_attempts", ">", 0),
+            "|", ("textback_state", "!=", "outgoing"), ("textback_attempts", ">", 0),
         ]
 
     def _lock_unsynced(self):

@@ -440,8 +440,7 @@ def actual_outcome(watcher, twilio, calls):
         "calls waiting": scalar("""
             SELECT count(*) FROM crm_call_log
              WHERE call_sid = ANY(%s)
-               AND ((textback_state = 'queued' AND textback_sid IS NULL)
-                    OR (status = 'missed' AND crm_synced IS NOT TRUE))""", [sids]),
+               AND (textback_state = 'outgoing' OR (status = 'missed' AND crm_synced IS NOT TRUE))""", [sids]),
     }
 
 

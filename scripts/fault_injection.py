@@ -387,7 +387,7 @@ def settle(odoo, timeout):
     deadline = time.time() + timeout
     while time.time() < deadline:
         waiting = odoo.rpc("crm.call.log", "search_count", [
-            "|", "&", ("textback_state", "=", "queued"), ("textback_sid", "=", False),
+            "|", ("textback_state", "=", "outgoing"),
             "&", ("status", "=", "missed"), ("crm_synced", "=", False)])
         alerts = odoo.rpc("sms.sms", "search_count", [("missed_call_alert", "=", True), ("state", "=", "outgoing")])
         if not waiting and not alerts:

@@ -18,3 +18,4 @@ from . import test_webhooks
 from . import test_who_is_not_texted
 from . import test_simulation
 from . import test_tour
+from . import test_upgrade

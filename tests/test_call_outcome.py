@@ -116,7 +116,7 @@ class TestTextbackDelivery(MissedCallCommon):
     def test_transient_failure_is_retried_by_the_cron_until_sent(self):
         log = self.new_call()
         self.miss(log, outcomes=[TwilioError("Twilio error 503: unavailable", transient=True, status=503)])
-        self.assertEqual(log.textback_state, "queued")
+        self.assertEqual(log.textback_state, "outgoing")
         self.assertFalse(log.textback_sid)
         self.assertEqual(log.textback_attempts, 1)
         self.assertIn("trying again", log.textback_error)
@@ -147,7 +147,7 @@ class TestTextbackDelivery(MissedCallCommon):
         original_try_lock = type(log)._try_lock
 
         def lock_after_someone_sent_it(record):
-            self.env.cr.execute("UPDATE crm_call_log SET textback_sid = %s WHERE id = %s",
+            self.env.cr.execute("UPDATE crm_call_log SET textback_sid = %s, textback_state = 'queued' WHERE id = %s",
                                 [message_sid(9), record.id])
             return original_try_lock(record)
 
@@ -160,7 +160,7 @@ class TestTextbackDelivery(MissedCallCommon):
     def test_network_errors_count_as_transient(self):
         log = self.new_call()
         self.miss(log, outcomes=[TwilioError("Could not reach Twilio: timed out", transient=True)])
-        self.assertEqual(log.textback_state, "queued")
+        self.assertEqual(log.textback_state, "outgoing")
         self.assertTrue(log.textback_next_try)
 
     def test_transient_failures_give_up_after_the_last_attempt(self):
@@ -168,7 +168,7 @@ class TestTextbackDelivery(MissedCallCommon):
         error = TwilioError("Twilio error 429: too many requests", transient=True, status=429)
         self.miss(log, outcomes=[error])
         for _attempt in range(10):
-            if log.textback_state != "queued":
+            if log.textback_state != "outgoing":
                 break
             with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
                     self.mock_twilio_send(outcomes=[error]):
@@ -209,7 +209,7 @@ class TestTextbackDelivery(MissedCallCommon):
                 self.mock_twilio_send(existing=unreachable) as recorder:
             self.CallLog._cron_textback_retry(auto_commit=False)
         self.assertEqual(recorder.sent, [])
-        self.assertEqual((log.textback_state, log.textback_attempts), ("queued", 2))
+        self.assertEqual((log.textback_state, log.textback_attempts), ("outgoing", 2))
         self.assertTrue(log.textback_ambiguous, "the next attempt asks again")
 
     def test_a_failure_before_the_request_left_sends_again_without_asking(self):
@@ -228,7 +228,7 @@ class TestTextbackDelivery(MissedCallCommon):
         log = self.new_call(2, caller="+14155550142", when=fields.Datetime.now())
         # The send died after Twilio took the text: marked as possibly sent, no SID written.
         self.miss(log, outcomes=[TwilioError("Connection aborted", transient=True, ambiguous=True)])
-        self.assertEqual((log.textback_state, log.textback_sid, log.textback_ambiguous), ("queued", False, True))
+        self.assertEqual((log.textback_state, log.textback_sid, log.textback_ambiguous), ("outgoing", False, True))
         self.CallLog._twilio_message_status(
             self.company, {"MessageSid": message_sid(7), "MessageStatus": "delivered"}, log_id=log.id)
         self.assertEqual((log.textback_sid, log.textback_state), (message_sid(7), "delivered"))
@@ -263,7 +263,7 @@ class TestTextbackDelivery(MissedCallCommon):
         log = self.new_call()
         self.miss(log, outcomes=[TwilioError("Twilio error 30003", transient=False, code=30003)])
         log.action_retry_textback()
-        self.assertEqual((log.textback_state, log.textback_attempts), ("queued", 0))
+        self.assertEqual((log.textback_state, log.textback_attempts), ("outgoing", 0))
         with self.mock_twilio_send() as recorder:
             self.CallLog._cron_textback_retry(auto_commit=False)
         self.assertEqual(len(recorder.sent), 1)
@@ -347,7 +347,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
     def test_a_text_waiting_for_its_retry_is_not_sent_after_stop(self):
         log = self.new_call()
         self.miss(log, outcomes=[TwilioError("Twilio error 503: unavailable", transient=True, status=503)])
-        self.assertEqual(log.textback_state, "queued")
+        self.assertEqual(log.textback_state, "outgoing")
         self.stop()
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
             self.CallLog._cron_textback_retry(auto_commit=False)
@@ -377,7 +377,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
         log = self.new_call()
         log.write({"status": "missed", "missed_reason": "no-answer"})
         log._textback_queue()
-        self.assertEqual((log.textback_state, log.textback_sid), ("queued", False))
+        self.assertEqual((log.textback_state, log.textback_sid), ("outgoing", False))
         committed = []
 
         def commit(_records, auto_commit):
@@ -394,7 +394,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
                          "cleared once the answer is recorded")
 
     def test_after_a_crash_while_twilio_held_the_request_twilio_is_asked_before_sending_again(self):
-        # What a process killed during the request leaves: queued, no SID, possibly sent.
+        # What a process killed during the request leaves: outgoing, possibly sent.
         log = self.new_call()
         self.miss(log, outcomes=[TwilioError("Twilio error 503: unavailable", transient=True, status=503)])
         log.write({"textback_ambiguous": True, "textback_next_try": fields.Datetime.now() - timedelta(seconds=1)})

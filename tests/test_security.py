@@ -229,7 +229,7 @@ class TestServerSideAccess(MissedCallCommon):
             "name": "Theirs", "number": "+14155550170", "forward_to": "+14155550171",
             "company_id": self.other_company.id, "user_id": other_user.id})
         for values in ({"line_id": other_line.id}, {"textback_body": "Call us now"}, {"from_number": "+15555550000"},
-                       {"textback_state": "queued"}):
+                       {"textback_state": "outgoing"}):
             with self.subTest(values=values), self.assertRaises(AccessError):
                 log.with_user(self.manager).write(values)
         self.assertEqual(log.line_id, self.line)
