@@ -494,13 +494,19 @@ leads = timed(lambda: env["crm.lead"]._read_group([], ["user_id", "stage_id"], [
 print("ANALYTICS", {{"heat_map": heat, "by_line_rates": by_line, "kpis": kpis, "crm_lead_read_group": leads,
                     "call_logs": env["crm.call.log"].search_count([]), "leads": env["crm.lead"].search_count([])}})
 """
+    return odoo_shell(args, script, "ANALYTICS")
+
+
+def odoo_shell(args, script, marker):
+    """Run ``script`` in ``odoo-bin shell`` on the benchmark's database; return the value
+    it printed after ``marker``."""
     output = subprocess.run(
         [args.python, args.odoo_bin, "shell", "-c", args.config, "-d", args.database, "--log-level=warn"],
         input=script, capture_output=True, text=True, timeout=1800, check=False)
     for line in output.stdout.splitlines():
-        if line.startswith("ANALYTICS"):
-            return ast.literal_eval(line[len("ANALYTICS "):])
-    raise SystemExit(f"analytics failed:\n{output.stdout[-2000:]}\n{output.stderr[-3000:]}")
+        if line.startswith(marker + " "):
+            return ast.literal_eval(line[len(marker) + 1:])
+    raise SystemExit(f"{marker} failed:\n{output.stdout[-2000:]}\n{output.stderr[-3000:]}")
 
 
 def crm_cost(args, calls):
@@ -547,13 +553,7 @@ with patch.object(type(Log), "_send_alerts", lambda self, auto_commit=True: None
         costs[channel] = best
 print("CRMCOST", costs)
 """
-    output = subprocess.run(
-        [args.python, args.odoo_bin, "shell", "-c", args.config, "-d", args.database, "--log-level=warn"],
-        input=script, capture_output=True, text=True, timeout=1800, check=False)
-    for line in output.stdout.splitlines():
-        if line.startswith("CRMCOST"):
-            return ast.literal_eval(line[len("CRMCOST "):])
-    raise SystemExit(f"CRM cost failed:\n{output.stdout[-2000:]}\n{output.stderr[-3000:]}")
+    return odoo_shell(args, script, "CRMCOST")
 
 
 def odoo_version(args):
