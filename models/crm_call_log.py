@@ -733,10 +733,17 @@ class CrmCallLog(models.Model):
         if not self.env.user.has_group("sales_team.group_sale_manager"):
             raise AccessError(self.env._("Only sales managers can send a text-back again."))
         self.check_access("read")
-        for log in self.sudo().filtered(lambda log: log.textback_state == "failed" and log.textback_body):
+        for log in self.sudo().filtered(lambda log: log.textback_state == "failed"):
+            values = {}
+            if not log.textback_body:
+                # Its template could not be rendered: once fixed, the text is made again.
+                template, body, error = log._textback_render(log.textback_template_id or log.line_id.template_id)
+                if not body:
+                    raise UserError(error)
+                values = {"textback_template_id": template.id, "textback_body": body}
             log._textback_set_state(
                 "outgoing", textback_sid=False, textback_attempts=0, textback_error=False,
-                textback_next_try=fields.Datetime.now())
+                textback_next_try=fields.Datetime.now(), **values)
         self.env.ref("crm_missed_call_textback.ir_cron_textback_retry")._trigger()
 
     @api.model

@@ -3,7 +3,7 @@ import re
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools.mail import html_to_inner_content
 from odoo.tools.rendering_tools import parse_inline_template
@@ -38,8 +38,11 @@ class CrmTextbackTemplate(models.Model):
     _description = "Missed Call Text-Back Template"
     _order = "kind, sequence, id"
 
-    # As sms.template: anybody may render (webhooks render as superuser), and saving an
-    # expression beyond the merge fields of crm.call.log needs the Mail Template Editor group.
+    # Anybody may render (webhooks render as superuser). What is rendered is limited to the
+    # merge fields of MERGE_FIELDS for every author, Mail Template Editors and administrators
+    # included: the text is rendered as superuser, so any other expression could read what no
+    # caller may see (another company's Auth Token), and Odoo's own allowed expressions would
+    # put HTML or a record into a text.
     _unrestricted_rendering = True
 
     name = fields.Char(required=True, translate=True)
@@ -99,7 +102,12 @@ class CrmTextbackTemplate(models.Model):
 
     def update_field_translations(self, field_name, translations, *args, **kwargs):
         self._check_shared_templates_editable()
-        return super().update_field_translations(field_name, translations, *args, **kwargs)
+        result = super().update_field_translations(field_name, translations, *args, **kwargs)
+        if field_name == "body":
+            # A translation is a body too: each language's text is checked as the body is on save.
+            for lang in translations:
+                self.with_context(lang=lang)._check_body()
+        return result
 
     merge_fields_help = fields.Html(compute="_compute_merge_fields_help", sanitize=False)
 
@@ -147,6 +155,9 @@ class CrmTextbackTemplate(models.Model):
             return self.env._(
                 "A merge field is not closed: “%(fragment)s”. Write it as {{ object.caller_first_name }}.",
                 fragment=fragment)
+        for _literal, expression, _default in parts:
+            if expression and expression.strip() not in MERGE_FIELDS:
+                return self._not_a_merge_field(expression.strip())
         sample = self._preview_call_log()
         for _literal, expression, _default in parts:
             if not expression:
@@ -162,6 +173,18 @@ class CrmTextbackTemplate(models.Model):
                     "The merge field {{ %(expression)s }} cannot be used: %(reason)s. The merge fields are listed "
                     "beside the message.", expression=expression, reason=self._render_error_reason(error))
         return False
+
+    def _not_a_merge_field(self, expression):
+        """Why ``expression`` is refused, naming a mistyped field (never rendered to find out)."""
+        field = re.fullmatch(r"object\.(\w+)(?:\..*)?", expression)
+        if field and field.group(1) not in self.env["crm.call.log"]._fields:
+            reason = self.env._("the record “%(model)s” has no field “%(field)s”",
+                                model=self.env["crm.call.log"]._description, field=field.group(1))
+        else:
+            reason = self.env._("it is not one of the merge fields")
+        return self.env._(
+            "The merge field {{ %(expression)s }} cannot be used: %(reason)s. The merge fields are listed "
+            "beside the message.", expression=expression, reason=reason)
 
     def _render_error_reason(self, error):
         """What went wrong in a rendering, in words (Odoo wraps the cause)."""
@@ -216,9 +239,15 @@ class CrmTextbackTemplate(models.Model):
     def _render_text(self, body, records):
         """``{id: text}``: ``body`` rendered on ``records`` as an SMS is read, every merge field
         as plain text: HTML (a signature) as its text, records (``object.partner_id``) by name,
-        never a record's repr."""
+        never a record's repr. Only merge fields are rendered: a body saved around the check on
+        save (written in the database) fails here rather than run another expression."""
+        parts = parse_inline_template(body or "")
+        unknown = [expression.strip() for _literal, expression, _default in parts
+                   if expression and expression.strip() not in MERGE_FIELDS]
+        if unknown:
+            raise UserError(self._not_a_merge_field(unknown[0]))
         wrapped = "".join(
             literal + (f"{{{{ _as_sms_text({expression}) ||| {default} }}}}" if expression else "")
-            for literal, expression, default in parse_inline_template(body or ""))
+            for literal, expression, default in parts)
         return self._render_template_inline_template(
             wrapped, records._name, list(records._ids), add_context={"_as_sms_text": as_sms_text})

@@ -1,11 +1,11 @@
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from ..models.crm_call_log import MERGE_FIELDS
 from ..tools.odoo_compat import GROUP_USERS_FIELD
 from ..tools.sms_segments import sms_size
-from .common import CALLER, TUESDAY_10PM_NY, MissedCallCommon
+from .common import CALLER, TUESDAY_10PM_NY, MissedCallCommon, write_body_in_database
 
 TYPICAL_COMPANY = "Acme Plumbing & Heating"
 
@@ -92,31 +92,49 @@ class TestTextbackTemplate(MissedCallCommon):
         editor_group = self.env.ref("mail.group_mail_template_editor")
         editor_group[GROUP_USERS_FIELD] -= self.manager
         Template.create({"name": "Fine", "body": "Hi {{ object.caller_first_name }} from {{ object.company_id.name }}"})
-        with self.assertRaisesRegex(AccessError, "Mail Template Editor"):
+        with self.assertRaises(UserError):
             Template.create({"name": "Leak", "body": "{{ object.company_id.sudo().twilio_auth_token }}"})
         # Odoo's own allowed expressions are not merge fields: HTML or a record would reach the text.
         for body in ("{{ object.user_id.signature }}", "{{ object.partner_id }}", "{{ object.display_name }}"):
-            with self.subTest(body=body), self.assertRaisesRegex(AccessError, "Mail Template Editor"):
+            with self.subTest(body=body), self.assertRaises(UserError):
                 Template.create({"name": "Not a merge field", "body": body})
         for expression in MERGE_FIELDS:
             with self.subTest(expression=expression):
                 Template.create({"name": expression, "body": f"x {{{{ {expression} }}}}",
                                  "company_id": self.company.id})
 
-    def test_every_merge_field_is_rendered_as_plain_text(self):
-        # An editor may write any expression; what reaches the phone is still text.
-        self.salesman.signature = "<p>Sam <b>Seller</b><br/>Acme</p>"
-        template = self.env["crm.textback.template"].create({
-            "name": "Editor's", "body": "{{ object.user_id.signature }} | {{ object.partner_id }} | "
-                                        "{{ object.line_id }} | {{ object.lead_id }}|"})
-        partner = self.env["res.partner"].create({"name": "Jordan Smith"})
+    def test_no_author_may_use_an_expression_beyond_the_merge_fields(self):
+        # Administrators and Mail Template Editors included: the text is rendered as superuser.
+        self.assertTrue(self.env.user.has_group("mail.group_mail_template_editor"))
+        for body in ("{{ object.user_id.signature }}", "{{ object.partner_id }}", "{{ object.line_id }}",
+                     "{{ object.env['res.company'].search([]).mapped('twilio_auth_token') }}",
+                     "{{ object.company_id.name.upper() }}", "{{ object.caller_first_name or object.lead_id }}"):
+            with self.subTest(body=body), self.assertRaisesRegex(ValidationError, "cannot be used"):
+                self.env["crm.textback.template"].create({"name": "Editor's", "body": f"Hi {body}"})
+        template = self.env["crm.textback.template"].create({"name": "Spaced", "body": "{{object.company_id.name}}"})
+        self.assertEqual(template.preview, "Acme Plumbing")
+
+    def test_a_body_written_around_the_check_renders_nothing_but_merge_fields(self):
+        # A body put in the database directly (an import, an older version): never rendered.
+        write_body_in_database(self.template_in_hours, "{{ object.company_id.twilio_auth_token }}")
+        write_body_in_database(self.template_after_hours, "{{ object.company_id.sudo().twilio_auth_token }}")
         log = self.new_call()
-        log.partner_id = partner
-        text = self.render(template, log)
-        self.assertNotIn("<", text)
-        self.assertNotIn("res.partner(", text)
-        self.assertIn("Sam Seller", text)
-        self.assertIn("| Jordan Smith | Main line |", text)
+        with mute_logger("odoo.addons.crm_missed_call_textback.models.crm_call_log"):
+            sent = self.miss(log)
+        self.assertFalse(sent)
+        self.assertEqual((log.status, log.textback_state), ("missed", "failed"))
+        self.assertIn("not one of the merge fields", log.textback_error)
+        self.assertNotIn(self.company.twilio_auth_token, log.textback_error + str(log.lead_id.message_ids.body))
+
+    def test_a_translation_with_an_unknown_field_is_refused(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        with self.assertRaisesRegex(ValidationError, "next_openning_text"):
+            self.template_in_hours.update_field_translations(
+                "body", {"fr_FR": "Bonjour, nous ouvrons {{ object.next_openning_text }}"})
+        self.template_in_hours.update_field_translations(
+            "body", {"fr_FR": "Bonjour {{ object.caller_first_name }}, ici {{ object.company_id.name }}."})
+        self.assertEqual(self.template_in_hours.with_context(lang="fr_FR").body,
+                         "Bonjour {{ object.caller_first_name }}, ici {{ object.company_id.name }}.")
 
 
 @tagged("post_install", "-at_install")
@@ -154,9 +172,9 @@ class TestBrokenTemplates(MissedCallCommon):
             self.assertIn(f"{{{{ {expression} }}}}", listed)
 
     def break_template(self, template):
-        """A body that renders with typical values (which have a booking link) but fails on
-        a line without one: what the save check cannot see."""
-        template.body = "Book at {{ object.line_id.booking_url.upper() }}"
+        """A body the save check would refuse, written in the database directly (an import,
+        a template saved by an older version): what the check on save cannot stop."""
+        write_body_in_database(template, "Book at {{ object.line_id.booking_url.upper() }}")
 
     def test_a_template_that_fails_on_the_call_falls_back_to_the_line_other_template(self):
         self.break_template(self.template_in_hours)
@@ -183,3 +201,19 @@ class TestBrokenTemplates(MissedCallCommon):
         self.assertTrue(log.lead_id.activity_ids, "and the salesperson is asked to call back")
         self.assertFalse(self.env["crm.textback.cooldown"].search([("number", "=", log.from_number)]),
                          "no cool-down claimed for a text never sent: the next call gets one once fixed")
+
+    def test_retry_makes_the_text_again_once_the_template_is_fixed(self):
+        self.break_template(self.template_in_hours)
+        self.break_template(self.template_after_hours)
+        log = self.new_call()
+        with mute_logger("odoo.addons.crm_missed_call_textback.models.crm_call_log"):
+            self.miss(log)
+        with self.assertRaisesRegex(UserError, "could not be rendered"):
+            log.with_user(self.manager).action_retry_textback()
+        self.assertEqual(log.textback_state, "failed", "still broken: nothing queued")
+        self.template_in_hours.body = "Hi {{ object.caller_first_name }}, {{ object.company_id.name }} here."
+        log.with_user(self.manager).action_retry_textback()
+        self.assertEqual((log.textback_state, log.textback_body), ("outgoing", "Hi there, Acme Plumbing here."))
+        with self.mock_twilio_send() as recorder:
+            self.CallLog._cron_textback_retry(auto_commit=False)
+        self.assertEqual([text["body"] for text in recorder.sent], ["Hi there, Acme Plumbing here."])

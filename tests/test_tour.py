@@ -6,7 +6,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
-from .common import CALLER, call_sid
+from .common import CALLER, call_sid, write_body_in_database
 from .test_webhooks import TwilioWebhookCase
 
 
@@ -54,7 +54,8 @@ class TestMissedCallTour(TourCase):
 
     def test_a_template_typo_is_refused_and_a_failing_template_loses_no_call(self):
         template = self.env["crm.textback.template"].create({
-            "name": "Booking", "body": "Book at {{ object.line_id.booking_url.upper() }}"})
+            "name": "Booking", "body": "Book at {{ object.line_id.booking_url }}"})
+        write_body_in_database(template, "Book at {{ object.line_id.booking_url.upper() }}")
         self.line.write({"template_id": template.id, "after_hours_template_id": False, "booking_url": False})
         log = self.missed_call(caller="+14155550188")
         self.assertEqual((log.status, log.textback_state), ("missed", "failed"))
