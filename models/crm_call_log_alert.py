@@ -24,7 +24,7 @@ class CrmCallLogAlert(models.Model):
         fresh_after = fields.Datetime.now() - NOTIFICATION_FRESHNESS
         vals_list, logs = [], []
         # Odoo 19's Twilio SMS stamps an SMS with the company of whoever creates it (here, the cron's).
-        stamp_company = "record_company_id" in self.env["sms.sms"]._fields
+        stamp_company = self.env["res.company"]._sms_twilio_installed()
         for log in self:
             line = log.line_id
             if log.alert_sms_uuid or log.call_start < fresh_after or not line._alerts_by_sms(log.call_start):

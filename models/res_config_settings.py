@@ -4,8 +4,10 @@ from odoo import api, fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    twilio_account_sid = fields.Char(related="company_id.twilio_account_sid", readonly=False)
-    twilio_auth_token = fields.Char(
+    # Not named twilio_account_sid: mail's Settings have a field of that name for Discuss's
+    # Twilio account (one global parameter), and the two would merge into one field.
+    missed_call_account_sid = fields.Char(related="company_id.twilio_account_sid", readonly=False)
+    missed_call_auth_token = fields.Char(
         related="company_id.twilio_auth_token", readonly=False, groups="base.group_system")
     missed_call_landline_lookup = fields.Boolean(
         related="company_id.missed_call_landline_lookup", readonly=False)
@@ -20,7 +22,7 @@ class ResConfigSettings(models.TransientModel):
         "Twilio Account in Use", compute="_compute_missed_call_twilio_account")
     missed_call_twilio_account_warning = fields.Char(compute="_compute_missed_call_twilio_account")
 
-    @api.depends("company_id", "twilio_account_sid")
+    @api.depends("company_id", "missed_call_account_sid")
     def _compute_missed_call_twilio_account(self):
         for settings in self:
             company = settings.company_id

@@ -55,6 +55,26 @@ require_postgresql() {
         || die "PostgreSQL refuses the role '$role' or is not running: start it, then su postgres -c 'createuser -s $role'."
 }
 
+# require_system_tool COMMAND PACKAGES WHY: installs Debian's PACKAGES when COMMAND is
+# missing (as root, with apt-get), else stops with the one line to run.
+require_system_tool() {
+    local command=$1 packages=$2 why=$3
+    command -v "$command" >/dev/null && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing $packages ($why)" >&2
+        # shellcheck disable=SC2086  # one word per package
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null; } \
+            && command -v "$command" >/dev/null && return 0
+    fi
+    die "$command is missing ($why): apt-get install $packages"
+}
+
+# The browser tours run in headless Chromium.
+require_chromium() {
+    command -v chromium >/dev/null || command -v google-chrome >/dev/null \
+        || require_system_tool chromium chromium "the browser tours run in it"
+}
+
 # Odoo names a module after its folder: link this repository as $MODULE in an addons folder of its own.
 setup_addons_dir() {
     local key

@@ -96,11 +96,26 @@ class TestAccess(MissedCallCommon):
         admin = self.env.ref("base.user_admin")
         admin.company_ids |= self.company
         settings = Form(self.env["res.config.settings"].with_user(admin).with_company(self.company))
-        settings.twilio_account_sid = "AC" + "3" * 32
-        settings.twilio_auth_token = "a" * 32
+        settings.missed_call_account_sid = "AC" + "3" * 32
+        settings.missed_call_auth_token = "a" * 32
         settings.save().execute()
         self.assertEqual(self.company.twilio_account_sid, "AC" + "3" * 32)
         self.assertEqual(self.company.sudo().twilio_auth_token, "a" * 32)
+
+    def test_settings_keep_each_company_account_apart_from_discuss_twilio_servers(self):
+        # Discuss keeps its own Twilio account (ICE servers for calls) in Settings, globally.
+        ICP = self.env["ir.config_parameter"].sudo()
+        ICP.set_param("mail.twilio_account_sid", "AC" + "d" * 32)
+        admin = self.env.ref("base.user_admin")
+        admin.company_ids |= self.company | self.other_company
+        self.other_company.twilio_account_sid = "AC" + "e" * 32
+        for company in (self.company, self.other_company):
+            settings = Form(self.env["res.config.settings"].with_user(admin).with_company(company))
+            self.assertEqual(settings.missed_call_account_sid, company.twilio_account_sid)
+            settings.save().execute()
+        self.assertEqual(ICP.get_param("mail.twilio_account_sid"), "AC" + "d" * 32)
+        self.assertNotEqual(self.company.twilio_account_sid, self.other_company.twilio_account_sid)
+        self.assertNotEqual(self.company.twilio_account_sid, "AC" + "d" * 32)
 
     def test_neutralized_database_forgets_the_twilio_credentials(self):
         # What `odoo-bin neutralize` runs: each installed module's data/neutralize.sql.

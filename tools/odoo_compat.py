@@ -32,7 +32,3 @@ else:
 # res.users.groups_id became group_ids, res.groups.users became user_ids in 19.
 USER_GROUPS_FIELD = "group_ids" if ODOO_MAJOR >= 19 else "groups_id"
 GROUP_USERS_FIELD = "user_ids" if ODOO_MAJOR >= 19 else "users"
-
-# --- Odoo 19's Twilio SMS provider ------------------------------------------------
-# sms_twilio (19.0 and later) keeps a company's Twilio Account SID and Auth Token.
-HAS_SMS_TWILIO_MODULE = ODOO_MAJOR >= 19

@@ -7,7 +7,7 @@ start_twilio_stand_in() {
     local src dir port log
     src="$MODULE_DIR/scripts/twilio-stand-in"
     dir="$MCTB_WORK_DIR/twilio-stand-in"
-    command -v npm >/dev/null || die "npm is needed for the Twilio API stand-in (Node.js 18 or newer)."
+    require_system_tool npm "nodejs npm" "the Twilio API stand-in runs on Node.js 18 or newer"
     mkdir -p "$dir"
     if ! cmp -s "$src/package-lock.json" "$dir/package-lock.json" || [ ! -x "$dir/node_modules/.bin/prism" ]; then
         echo "Installing the Twilio API stand-in (Prism) in $dir" >&2
