@@ -13,21 +13,25 @@ from odoo.http import request
 
 from ..models.crm_call_log import CALL_IN_PROGRESS_STATUSES, CALL_OUTCOMES, TwilioReplayExpired, twilio_seconds
 from ..models.crm_call_log_callback import CALL_BACK_RING_SECONDS
+from ..models.res_company import ACCOUNT_SID_RE
 from ..tools import twiml
 
 _logger = logging.getLogger(__name__)
 
+# Matched whole (fullmatch): "$" would let a trailing line break through.
 SID_PATTERNS = {
-    "AccountSid": re.compile(r"^AC[0-9a-fA-F]{32}$"),
-    "CallSid": re.compile(r"^CA[0-9a-fA-F]{32}$"),
-    "MessageSid": re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$"),
+    "AccountSid": ACCOUNT_SID_RE,
+    "CallSid": re.compile(r"CA[0-9a-fA-F]{32}"),
+    "MessageSid": re.compile(r"(SM|MM)[0-9a-fA-F]{32}"),
 }
-RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
-SMS_UUID = re.compile(r"^[0-9a-f]{32}$")
+RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+SMS_UUID = re.compile(r"[0-9a-f]{32}")
+RECORD_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits: str.isdigit() takes "²", which int() refuses
 # Fields that carry what a person wrote or said: a text's body, a voicemail's transcription.
 LONG_FIELDS = frozenset({"Body", "TranscriptionText"})
-# Twilio's own webhook bodies are a few kilobytes at most: what is read is capped at this,
-# whatever the framing (a chunked body has no Content-Length to check beforehand).
+# Twilio's own webhook bodies are a few kilobytes at most: a declared length over this is
+# refused before anything is read, and Werkzeug (2.3 and later) reads no more than this of a
+# body without one (chunked); the form it gives is then cut, and refused as no webhook.
 MAX_BODY_BYTES = 64 * 1024
 MAX_FIELDS = 100
 # Bounds of what Twilio sends: a text's body (up to 10 segments of 160 characters, with room
@@ -199,7 +203,7 @@ class TwilioWebhookController(http.Controller):
 
     def _sms_status(self, CallLog, companies, params):
         sms_uuid = request.httprequest.args.get("sms", "")
-        if not SMS_UUID.match(sms_uuid):
+        if not SMS_UUID.fullmatch(sms_uuid):
             return self._bad_request("The SMS id is missing or malformed")
         status = params.get("MessageStatus") or params.get("SmsStatus")
         error_code = params.get("ErrorCode")
@@ -217,7 +221,7 @@ class TwilioWebhookController(http.Controller):
 
     def _recording_status(self, CallLog, companies, params):
         recording_sid = params.get("RecordingSid") or ""
-        if not RECORDING_SID.match(recording_sid):
+        if not RECORDING_SID.fullmatch(recording_sid):
             return self._bad_request("RecordingSid is missing or malformed")
         log = self._voicemail_log(CallLog, companies)
         if log and params.get("RecordingStatus", "completed") == "completed":
@@ -226,7 +230,7 @@ class TwilioWebhookController(http.Controller):
 
     def _transcription(self, CallLog, companies, params):
         recording_sid = params.get("RecordingSid") or ""
-        if not RECORDING_SID.match(recording_sid):
+        if not RECORDING_SID.fullmatch(recording_sid):
             return self._bad_request("RecordingSid is missing or malformed")
         log = self._voicemail_log(CallLog, companies)
         text = (params.get("TranscriptionText") or "").strip()
@@ -238,7 +242,7 @@ class TwilioWebhookController(http.Controller):
     def _query_id(name):
         """A record id from the (signed) query string, or None."""
         value = request.httprequest.args.get(name, "")
-        return int(value) if value.isdigit() and len(value) <= 12 else None
+        return int(value) if RECORD_ID.fullmatch(value) else None
 
     def _dispatch(self, sid_field, handler):
         self._check_body_size()
@@ -284,7 +288,7 @@ class TwilioWebhookController(http.Controller):
     def _signed_by(self, params, sid_field):
         """The companies whose Auth Token signed the request, or None when it must be refused."""
         for field in ("AccountSid", sid_field):
-            if not SID_PATTERNS[field].match(params.get(field) or ""):
+            if not SID_PATTERNS[field].fullmatch(params.get(field) or ""):
                 return None
         signature = request.httprequest.headers.get("X-Twilio-Signature")
         if not signature:
@@ -303,7 +307,7 @@ class TwilioWebhookController(http.Controller):
     def _screened_call_sid():
         """The caller's CallSid, which the screening URLs carry (Twilio calls them for the answered leg)."""
         sid = request.httprequest.args.get("call", "")
-        return sid if SID_PATTERNS["CallSid"].match(sid) else None
+        return sid if SID_PATTERNS["CallSid"].fullmatch(sid) else None
 
     def _signed_url(self):
         """The URL Twilio called: the public base URL of this database (web.base.url),

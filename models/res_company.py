@@ -6,7 +6,7 @@ from odoo.exceptions import ValidationError
 from ..tools import twilio_api
 from ..tools.sms_twilio_lines import twilio_lines_sms_api
 
-ACCOUNT_SID_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")
+ACCOUNT_SID_RE = re.compile(r"AC[0-9a-fA-F]{32}")  # matched whole (fullmatch)
 API_BASE_URL_PARAM = "crm_missed_call_textback.twilio_api_base_url"
 
 
@@ -38,7 +38,7 @@ class ResCompany(models.Model):
     @api.constrains("twilio_account_sid")
     def _check_twilio_account_sid(self):
         for company in self:
-            if company.twilio_account_sid and not ACCOUNT_SID_RE.match(company.twilio_account_sid):
+            if company.twilio_account_sid and not ACCOUNT_SID_RE.fullmatch(company.twilio_account_sid):
                 raise ValidationError(self.env._(
                     "The Twilio Account SID of %(company)s must be 'AC' followed by 32 hexadecimal "
                     "characters (Twilio Console, Account Info).", company=company.name))
@@ -106,7 +106,7 @@ class ResCompany(models.Model):
     @api.model
     def _twilio_companies_for_account(self, account_sid):
         """Companies connected to the Twilio account ``account_sid``."""
-        if not account_sid or not ACCOUNT_SID_RE.match(account_sid):
+        if not account_sid or not ACCOUNT_SID_RE.fullmatch(account_sid):
             return self.browse()
         Company = self.sudo()
         domain = [("twilio_account_sid", "=", account_sid)]

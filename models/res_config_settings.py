@@ -6,7 +6,7 @@ class ResConfigSettings(models.TransientModel):
 
     # Not named twilio_account_sid: mail's Settings have a field of that name for Discuss's
     # Twilio account (one global parameter), and the two would merge into one field.
-    missed_call_account_sid = fields.Char(related="company_id.twilio_account_sid", readonly=False)
+    missed_call_account_sid = fields.Char("Account SID", related="company_id.twilio_account_sid", readonly=False)
     missed_call_auth_token = fields.Char(
         related="company_id.twilio_auth_token", readonly=False, groups="base.group_system")
     missed_call_landline_lookup = fields.Boolean(
