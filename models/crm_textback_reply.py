@@ -56,6 +56,9 @@ class CrmTextbackReply(models.Model):
             return self, None
         existing = self.search([("message_sid", "=", params["MessageSid"])], limit=1)
         if existing:
+            # Twilio again (a retry): the same answer. Another company's text: no answer of its.
+            if existing.company_id != line.company_id:
+                return self, None
             return existing, existing._answer()
         sender = (params.get("From") or "").strip()
         number = sender and self.browse()._phone_format(
@@ -64,15 +67,22 @@ class CrmTextbackReply(models.Model):
             # Not a phone number (a short code, a name, markup): nothing to record or answer.
             _logger.warning("Text to %s from %r ignored: not a phone number", line.number, params.get("From"))
             return self, None
-        # The caller's row serializes this text with a text-back being sent to the number: a
-        # STOP committed first is always seen by the send, or the send goes out first.
-        self.env["crm.caller"]._lock(line.company_id, {number: fields.Datetime.now()})
+        # The caller's row serializes this text with a text being sent to the number: a STOP
+        # committed first is always seen by the send, or the send goes out first. An opt-out
+        # holds for every company (Odoo's blacklist is one list), so a STOP takes the number's
+        # row in every company with a line.
+        keyword = self._keyword_of(params.get("Body"))
+        lock_companies = line.company_id
+        if keyword == "opt_out":
+            lock_companies |= self.env["crm.phone.line"].with_context(active_test=False).search([]).company_id
+        for company in lock_companies.sorted("id"):
+            self.env["crm.caller"]._lock(company, {number: fields.Datetime.now()})
         reply = self.create({
             "message_sid": params["MessageSid"],
             "line_id": line.id,
             "from_number": number,
             "body": (params.get("Body") or "")[:1600],
-            "keyword": self._keyword_of(params.get("Body")),
+            "keyword": keyword,
         })
         reply._process()
         return reply, reply._answer()

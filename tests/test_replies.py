@@ -35,6 +35,34 @@ class TestReplies(MissedCallCommon):
         self.assertEqual(first, again)
         self.assertEqual(len(log.lead_id.message_ids.filtered(lambda m: "On my way" in (m.body or ""))), 1)
 
+    def other_company_line(self):
+        other = self.env["res.company"].create({"name": "Other Co", "country_id": self.us.id})
+        admin = self.env.ref("base.user_admin")
+        admin.company_ids |= other
+        return self.env["crm.phone.line"].create({
+            "name": "Other line", "number": "+14155550177", "forward_to": "+14155550178", "company_id": other.id,
+            "user_id": admin.id, "template_id": False, "after_hours_template_id": False})
+
+    def test_another_company_text_sid_gets_no_answer_of_this_company(self):
+        other_line = self.other_company_line()
+        help_text, answer = self.text("HELP")
+        self.assertIn("Acme Plumbing", answer)
+        replayed, answer = self.env["crm.textback.reply"]._twilio_incoming_sms(other_line.company_id, {
+            "MessageSid": help_text.message_sid, "From": CALLER, "To": other_line.number, "Body": "HELP"})
+        self.assertFalse(replayed)
+        self.assertIsNone(answer, "nothing of Acme's told to whoever signs for the other company")
+
+    def test_a_stop_takes_the_number_in_every_company_with_a_line(self):
+        # Odoo's blacklist is one list for all companies: the STOP serializes with a text
+        # being sent to the number by any company (the send takes its company's row).
+        other_line = self.other_company_line()
+        self.text("Thanks")
+        callers = self.env["crm.caller"].search([("number", "=", CALLER)])
+        self.assertEqual(callers.company_id, self.company, "a plain text takes its own company's row")
+        self.text("STOP", n=2)
+        callers = self.env["crm.caller"].search([("number", "=", CALLER)])
+        self.assertEqual(callers.company_id, self.company | other_line.company_id)
+
     def test_opt_out_keywords_in_any_case_blacklist_the_number(self):
         for n, body in enumerate(["STOP", "stop", " Stop ", "STOPALL", "unsubscribe", "Cancel", "END", "quit"]):
             with self.subTest(body=body):
