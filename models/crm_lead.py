@@ -81,7 +81,9 @@ class CrmLead(models.Model):
         if not number:
             raise UserError(self.env._("This lead has no phone number to call back."))
         CallLog = self.env["crm.call.log"].sudo()
-        last_call = CallLog.search([("lead_id", "=", self.id), ("direction", "=", "inbound")],
+        # A lead without a company may hold calls to several companies: only the user's own.
+        last_call = CallLog.search([("lead_id", "=", self.id), ("direction", "=", "inbound"),
+                                    ("company_id", "in", self.env.user.company_ids.ids)],
                                    order="call_start desc", limit=1)
         if last_call:
             return last_call._call_back(self.env.user)

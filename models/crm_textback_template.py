@@ -59,7 +59,9 @@ class CrmTextbackTemplate(models.Model):
              "{{ object.next_opening_text }} (after hours, e.g. 'tomorrow at 8:00 AM').")
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company", index=True, help="Leave empty to share the template between companies.")
+        "res.company", index=True, default=lambda self: self.env.company,
+        help="Leave empty to share the template between companies (an administrator, or a user of every "
+             "company, may do so).")
     preview = fields.Text(
         compute="_compute_preview",
         help="The body rendered with typical values: a new caller (greeted as 'there'; a known "
@@ -79,15 +81,43 @@ class CrmTextbackTemplate(models.Model):
     # every company's callers read. Only a user of every company, or an administrator,
     # may change or delete one; others duplicate it for their company.
 
+    def _may_edit_shared_templates(self):
+        return bool(self.env.su or self.env.user.has_group("base.group_system") or not self.env[
+            "res.company"].sudo().search_count([("id", "not in", self.env.user.company_ids.ids)], limit=1))
+
     def _check_shared_templates_editable(self):
-        if self.env.su or self.env.user.has_group("base.group_system"):
-            return
-        if self.filtered(lambda template: not template.company_id) and self.env["res.company"].sudo().search_count(
-                [("id", "not in", self.env.user.company_ids.ids)], limit=1):
+        if self.filtered(lambda template: not template.company_id) and not self._may_edit_shared_templates():
             raise AccessError(self.env._(
                 "This template is shared by all companies: changing it changes what the callers of every "
                 "company receive. Only a user of every company or an administrator may change it; duplicate "
                 "it for your company instead."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        templates = super().create(vals_list)
+        templates._check_shared_templates_editable()
+        return templates
+
+    def copy_data(self, default=None):
+        # A copy of a shared template by somebody who may not share one is their company's.
+        vals_list = super().copy_data(default=default)
+        if not self._may_edit_shared_templates():
+            for vals in vals_list:
+                vals["company_id"] = vals.get("company_id") or self.env.company.id
+        return vals_list
+
+    @api.constrains("company_id")
+    def _check_lines_company(self):
+        """A template that moves to a company must not stay on another company's lines."""
+        lines = self.env["crm.phone.line"].sudo().with_context(active_test=False).search(
+            ["|", ("template_id", "in", self.ids), ("after_hours_template_id", "in", self.ids)])
+        for line in lines:
+            for template in (line.template_id | line.after_hours_template_id) & self:
+                if template.company_id and template.company_id != line.company_id:
+                    raise ValidationError(self.env._(
+                        "The template “%(template)s” is the text of the line “%(line)s” of %(company)s: it cannot "
+                        "belong to another company. Give the line another template first.",
+                        template=template.name, line=line.name, company=line.company_id.name))
 
     def write(self, vals):
         self._check_shared_templates_editable()

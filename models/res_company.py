@@ -35,6 +35,15 @@ class ResCompany(models.Model):
         help="Before a text-back, ask Twilio Lookup whether the caller's number is a landline, and "
              "do not text landlines. Each lookup is billed by Twilio; results are kept 90 days per number.")
 
+    @api.constrains("missed_call_default_line_id")
+    def _check_missed_call_default_line(self):
+        for company in self:
+            line = company.missed_call_default_line_id
+            if line and line.company_id != company:
+                raise ValidationError(self.env._(
+                    "The default line for texts of %(company)s must be one of its own lines, not “%(line)s”.",
+                    company=company.name, line=line.name))
+
     @api.constrains("twilio_account_sid")
     def _check_twilio_account_sid(self):
         for company in self:

@@ -1,6 +1,6 @@
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import Form, new_test_user, tagged
 
@@ -252,6 +252,34 @@ class TestServerSideAccess(MissedCallCommon):
     def test_a_line_never_takes_another_company_template(self):
         with self.assertRaises(UserError):
             self.line.with_user(self.manager).template_id = self.other_template
+
+    def test_a_template_on_a_line_never_moves_to_another_company(self):
+        own = self.env["crm.textback.template"].create({
+            "name": "Ours", "body": "Hi from Acme", "company_id": self.company.id})
+        self.line.template_id = own
+        admin = self.env.ref("base.user_admin")
+        admin.company_ids |= self.company | self.other_company
+        with self.assertRaisesRegex(ValidationError, "Main line"):
+            own.with_user(admin).write({"company_id": self.other_company.id})
+        self.env.cr.clear()  # what the refused write left in the cache (a request rolls it all back)
+        self.assertEqual(own.company_id, self.company)
+
+    def test_a_company_texts_only_from_its_own_default_line(self):
+        admin = self.env.ref("base.user_admin")
+        admin.company_ids |= self.company | self.other_company
+        other_line = self.env["crm.phone.line"].create({
+            "name": "Theirs", "number": "+14155550170", "forward_to": "+14155550171",
+            "company_id": self.other_company.id, "user_id": admin.id})
+        with self.assertRaisesRegex(ValidationError, "Theirs"):
+            self.company.with_user(admin).missed_call_default_line_id = other_line
+
+    def test_a_single_company_manager_shares_no_template_and_copies_for_his_company(self):
+        Template = self.env["crm.textback.template"].with_user(self.manager)
+        self.assertEqual(Template.create({"name": "Ours", "body": "Hi"}).company_id, self.company)
+        with self.assertRaisesRegex(AccessError, "shared by all companies"):
+            Template.create({"name": "For everybody", "body": "Hi", "company_id": False})
+        copy = self.template_in_hours.with_user(self.manager).copy()
+        self.assertEqual(copy.company_id, self.company)
 
     def test_a_shared_template_is_changed_only_by_users_of_every_company(self):
         shared = self.template_in_hours

@@ -54,7 +54,7 @@ class TestMissedCallTour(TourCase):
 
     def test_a_template_typo_is_refused_and_a_failing_template_loses_no_call(self):
         template = self.env["crm.textback.template"].create({
-            "name": "Booking", "body": "Book at {{ object.line_id.booking_url }}"})
+            "name": "Booking", "body": "Book at {{ object.line_id.booking_url }}", "company_id": self.company.id})
         write_body_in_database(template, "Book at {{ object.line_id.booking_url.upper() }}")
         self.line.write({"template_id": template.id, "after_hours_template_id": False, "booking_url": False})
         log = self.missed_call(caller="+14155550188")

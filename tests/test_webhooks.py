@@ -194,7 +194,7 @@ class TestTwilioWebhooks(TwilioWebhookCase):
     def test_a_template_that_fails_on_the_call_never_makes_twilio_fail_the_caller(self):
         # A body saved around the check on save (an import, an older version).
         template = self.env["crm.textback.template"].create({
-            "name": "Booking", "body": "Book at {{ object.line_id.booking_url }}"})
+            "name": "Booking", "body": "Book at {{ object.line_id.booking_url }}", "company_id": self.company.id})
         write_body_in_database(template, "Book at {{ object.line_id.booking_url.upper() }}")
         self.line.write({"template_id": template.id, "after_hours_template_id": False, "booking_url": False})
         self.incoming_call()
