@@ -198,10 +198,13 @@ class CrmCallLogCrm(models.Model):
         ])
         scheduled = {(activity.res_id, activity.user_id.id) for activity in existing}
         news, batches = [], defaultdict(lambda: self.env["crm.lead"])
+        responsible = defaultdict(lambda: self.env["crm.call.log"])
         for log in self:
             lead, partner = leads[log], partners[log]
             # Whom activity_schedule would choose without a salesperson: the type's default user.
             user = lead.user_id or log.line_id.user_id or call_type.default_user_id or self.env.user
+            if log.user_id != user:
+                responsible[user] |= log
             if (lead.id, user.id) in scheduled:
                 continue
             scheduled.add((lead.id, user.id))
@@ -209,6 +212,10 @@ class CrmCallLogCrm(models.Model):
             # Odoo's "activity assigned" email only where the line alerts by email: elsewhere the
             # alert is a text to the salesperson's phone (or nothing), which reaches him sooner.
             batches[user, log.line_id._alerts_by_email()] |= lead
+        # The salesperson who calls back is the call's: he sees it, with "Own Documents Only"
+        # too, and the pop-up's buttons open what he may open.
+        for user, logs in responsible.items():
+            logs.user_id = user
         for (user, by_email), batch in batches.items():
             (batch if by_email else batch.with_context(mail_activity_quick_update=True)).activity_schedule(
                 "mail.mail_activity_data_call", user_id=user.id,

@@ -202,6 +202,20 @@ class TestOwnDocuments(MissedCallCommon):
         with self.assertRaises(AccessError):
             mine.action_open_lead()
 
+    def test_a_call_to_a_lead_of_a_colleague_is_his_to_call_back(self):
+        # The caller's open lead is the colleague's: the call-back activity and the pop-up go
+        # to him, and so does the call, whose buttons he can then use.
+        self.env["crm.lead"].create({"name": "Earlier enquiry", "phone": self.mine.from_number,
+                                     "user_id": self.colleague.id, "company_id": self.company.id})
+        with self.mock_twilio_send():
+            self.CallLog._cron_crm_sync(auto_commit=False)
+        self.assertEqual(self.mine.lead_id.user_id, self.colleague)
+        self.assertEqual(self.mine.user_id, self.colleague)
+        mine = self.mine.with_user(self.colleague)
+        self.assertTrue(mine.lead_readable)
+        self.assertEqual(mine.action_open_lead()["res_id"], self.mine.lead_id.id)
+        self.assertEqual(self.mine.with_user(self.salesman).search([("id", "=", self.mine.id)]).ids, [])
+
     def test_texts_received_follow_the_lead_rules(self):
         Reply = self.env["crm.textback.reply"]
         with self.mock_twilio_send():
