@@ -155,7 +155,7 @@ class CrmCallReport(models.Model):
             if value in (False, None, 0):
                 continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValidationError(self.env._("The %(filter)s filter takes a record id, not %(value)r.",
+                raise ValidationError(self.env._("The %(filter)s filter takes a record id, not “%(value)s”.",
                                                  filter=fname, value=value))
             domain.append((fname, "=", value))
         return domain

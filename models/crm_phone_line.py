@@ -360,8 +360,8 @@ class CrmPhoneLine(models.Model):
             try:
                 line._twilio_api().configure_number(line.twilio_number_sid, line.get_base_url())
             except twilio_api.TwilioError as error:
-                raise UserError(self.env._("Twilio refused to configure %(number)s: %(error)s",
-                                  number=line.number, error=error)) from error
+                raise UserError(self.env._("%(number)s is not connected. %(error)s",
+                                           number=line.number, error=error)) from error
         return self._notify(self.env._("Twilio now sends the calls and texts of these numbers to Odoo."))
 
     def action_disconnect_webhooks(self):
@@ -371,8 +371,8 @@ class CrmPhoneLine(models.Model):
             try:
                 line._twilio_api().clear_number(line.twilio_number_sid)
             except twilio_api.TwilioError as error:
-                raise UserError(self.env._("Twilio refused to disconnect %(number)s: %(error)s",
-                                  number=line.number, error=error)) from error
+                raise UserError(self.env._("%(number)s is not disconnected. %(error)s",
+                                           number=line.number, error=error)) from error
         return self._notify(self.env._("Twilio no longer sends these numbers' calls and texts to Odoo."))
 
     def _check_connectable(self):

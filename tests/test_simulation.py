@@ -1,5 +1,7 @@
 """The administrators' "Simulate a Missed Call": the real webhooks, signed as Twilio
 signs them, while the Twilio API base URL points at a sandbox (the stand-in)."""
+import socket
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -40,6 +42,18 @@ class TestMissedCallSimulation(TwilioWebhookCase):
         with self.assertRaisesRegex(UserError, "not a phone number"):
             self.simulate(caller_number="call me maybe")
         self.assertFalse(self.CallLog.search_count([("line_id", "=", self.line.id)]))
+
+    def test_an_odoo_that_cannot_be_reached_is_said_in_words(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.env["ir.config_parameter"].set_param("web.base.url", f"http://127.0.0.1:{port}")
+        with self.assertRaises(UserError) as caught:
+            self.simulate()
+        message = str(caught.exception)
+        self.assertIn("no server answered at that address", message)
+        for noise in ("object at 0x", "Pool(", "Error(", "<urllib3"):
+            self.assertNotIn(noise, message)
 
     def test_only_administrators_can_simulate(self):
         manager = new_test_user(self.env, login="mctb_sim_manager", groups="sales_team.group_sale_manager",

@@ -90,11 +90,27 @@ class CrmMissedCallSimulation(models.TransientModel):
             response = requests.post(url, data=params, headers={"X-Twilio-Signature": signature},
                                      timeout=WEBHOOK_TIMEOUT)
         except requests.RequestException as error:
+            if isinstance(error, requests.Timeout):
+                reason = self.env._("it did not answer within %s seconds", WEBHOOK_TIMEOUT)
+            elif isinstance(error, requests.exceptions.SSLError):
+                reason = self.env._("the secure connection failed")
+            else:
+                reason = self.env._("no server answered at that address")
             raise UserError(self.env._(
-                "Could not reach this Odoo at %(url)s, where Twilio would send the call: %(error)s. Check "
-                "the web.base.url system parameter (and, with several databases, dbfilter).",
-                url=url, error=error)) from None
+                "Could not reach this Odoo at %(url)s, where Twilio would send the call: %(reason)s. Check the "
+                "web.base.url system parameter (and, with several databases, dbfilter).",
+                url=url, reason=reason)) from None
         if response.status_code != 200:
-            raise UserError(self.env._("The webhook %(url)s answered %(status)s: %(body)s",
-                              url=url, status=response.status_code, body=response.text[:300]))
+            if response.status_code == 403:
+                advice = self.env._(
+                    "it refused the call's signature. Twilio signs the address in web.base.url: it must be the "
+                    "address this Odoo receives (behind a proxy, start Odoo with --proxy-mode).")
+            elif response.status_code == 404:
+                advice = self.env._(
+                    "there is no such page. Check that web.base.url leads to this database (with several "
+                    "databases, dbfilter).")
+            else:
+                advice = self.env._("it answered with error %s. The server log says why.", response.status_code)
+            raise UserError(self.env._("The simulated call did not reach Odoo at %(url)s: %(advice)s",
+                                       url=url, advice=advice))
         return response.content
