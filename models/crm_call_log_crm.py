@@ -161,12 +161,15 @@ class CrmCallLogCrm(models.Model):
     # Timeline and call-back
     # ------------------------------------------------------------
 
-    def _call_summary(self):
+    def _call_time_at_line(self):
+        """When the call came, where the line is, with its zone named: the chatter shows its
+        own timestamps in the reader's zone, which may differ."""
         tz = self.line_id._calendar_tz()
-        # The call's time where the line is, with its zone named: the chatter shows its own
-        # timestamps in the reader's zone, which may differ.
         zone = pytz.utc.localize(self.call_start).astimezone(tz).strftime("%Z")
-        when = f"{format_datetime(self.env, self.call_start, tz=tz.zone, dt_format='medium')} {zone}"
+        return f"{format_datetime(self.env, self.call_start, tz=tz.zone, dt_format='medium')} {zone}"
+
+    def _call_summary(self):
+        when = self._call_time_at_line()
         reason = dict(self._fields["missed_reason"]._description_selection(self.env)).get(self.missed_reason, "")
         number = self._phone_format(number=self.line_id.number, country=self.company_id.country_id,
                                     force_format="INTERNATIONAL") or self.line_id.number

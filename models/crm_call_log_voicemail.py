@@ -113,7 +113,7 @@ class CrmCallLogVoicemail(models.Model):
         self.ensure_one()
         extension = mimetype.rsplit("/", 1)[-1].replace("mpeg", "mp3")
         name = self.env._("Voicemail from %(caller)s, %(when)s", caller=self.caller_display,
-                          when=fields.Datetime.to_string(self.call_start)) + f".{extension}"
+                          when=self._call_time_at_line()) + f".{extension}"
         attachment = self.env["ir.attachment"].create({
             "name": name, "raw": audio, "mimetype": mimetype, "res_model": self._name, "res_id": self.id})
         self.write({"voicemail_state": "stored", "voicemail_attachment_id": attachment.id,

@@ -59,6 +59,22 @@ class CrmCallReport(models.Model):
     revenue_won = fields.Monetary(readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
 
+    # Measures (a 0 or 1, a rate, a sum per call): summed or averaged, never a group.
+    MEASURES = (
+        "call_count", "missed", "missed_rate", "text_sent", "text_delivered", "delivery_rate", "responded",
+        "response_rate", "called_back", "callback_seconds", "callback_in_time", "lead_won", "revenue_won",
+        "currency_id",
+    )
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """The measures are not offered in "Add Custom Group"."""
+        result = super().fields_get(allfields, attributes)
+        for fname in self.MEASURES:
+            if "groupable" in result.get(fname, {}):
+                result[fname]["groupable"] = False
+        return result
+
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(f"""

@@ -148,6 +148,18 @@ class TestViews(MissedCallCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestCustomGroups(MissedCallCommon):
+
+    def test_add_custom_group_offers_no_technical_field_and_no_measure(self):
+        for model, hidden in (("crm.call.log", ("call_sid", "textback_sid", "crm_synced", "textback_body")),
+                              ("crm.call.report", ("call_count", "missed", "text_sent", "lead_won", "revenue_won"))):
+            described = self.env[model].with_user(self.manager).fields_get(attributes=["groupable"])
+            with self.subTest(model=model):
+                self.assertEqual([fname for fname in hidden if described[fname].get("groupable")], [])
+                self.assertTrue(described["line_id"]["groupable"])
+
+
+@tagged("post_install", "-at_install")
 class TestOwnDocuments(MissedCallCommon):
     """As CRM's lead rules: a salesperson with "Own Documents Only" sees his calls and
     the unassigned ones, and his dashboard is his own; a manager sees them all."""

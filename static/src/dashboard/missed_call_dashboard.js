@@ -78,7 +78,9 @@ export class MissedCallDashboard extends Component {
                 _t("From the missed call to the call-back"), _t("%s called back", current.called_back)),
             card("callback_in_time_rate", _t("Called Back Within 5 Minutes"), formatShare, true,
                 _t("Share of missed calls called back within 5 minutes: those leads convert best"),
-                _t("%s calls", current.callbacks_in_time)),
+                current.callbacks_in_time === 1
+                    ? _t("1 call")
+                    : _t("%s calls", current.callbacks_in_time)),
             card("leads_won", _t("Missed-Call Leads Won"), count, true, _t("Leads from missed calls now won")),
             card("revenue_won", _t("Revenue Recovered"), money, true,
                 _t("Expected revenue of the won leads that started with a missed call")),
