@@ -839,7 +839,7 @@ class CrmCallLog(models.Model):
             "type": "info", "sticky": False,
             "title": self.env._("Calling back %s", caller),
             "message": self.env._("Your phone (%(phone)s) rings now: answer, and Twilio puts you through from "
-                                  "%(line)s.", phone=agent_phone, line=line.name),
+                                  "%(line)s.", phone=line._format_number(agent_phone), line=line.name),
         }}
 
     def action_send_sms(self):

@@ -62,7 +62,7 @@ class CrmCallLogCallBack(models.Model):
             ("status", "=", "ringing"), ("create_date", ">=", fields.Datetime.now() - CALL_BACK_IN_PROGRESS),
         ], limit=1)
         if ringing:
-            raise UserError(self.env._("A call-back to %s is already ringing.", number))
+            raise UserError(self.env._("A call-back to %s is already ringing.", line._format_number(number)))
         log = self._log_call_back(line, number, user, callback_of=callback_of, lead=lead, partner=partner)
         log.flush_recordset()
         base_url = log.get_base_url()

@@ -38,6 +38,8 @@ class CrmPhoneLine(models.Model):
     forward_to = fields.Char(
         required=True,
         help="The phone that rings when somebody calls the line, in international format.")
+    number_formatted = fields.Char("Line Number", compute="_compute_numbers_formatted")
+    forward_to_formatted = fields.Char("Rings", compute="_compute_numbers_formatted")
     ring_timeout = fields.Integer(
         "Ring Timeout (s)", default=20, required=True,
         help="Seconds the forwarded phone rings before the call counts as missed. Keep it at "
@@ -409,7 +411,19 @@ class CrmPhoneLine(models.Model):
             raise UserError(self.env._("The test text could not be sent: %s",
                               self.env["crm.sms.unreachable"]._describe_error(error.code) if error.code
                               else error)) from error
-        return self._notify(self.env._("Test text sent to %s.", self.forward_to))
+        return self._notify(self.env._("Test text sent to %s.", self._format_number(self.forward_to)))
+
+    @api.depends("number", "forward_to", "company_id.country_id")
+    def _compute_numbers_formatted(self):
+        for line in self:
+            line.number_formatted = line._format_number(line.number)
+            line.forward_to_formatted = line._format_number(line.forward_to)
+
+    def _format_number(self, number):
+        """``number`` as people read it (+1 415-555-0100), as Odoo shows phone numbers."""
+        country = self.company_id.country_id or self.env.company.country_id
+        return number and (self._phone_format(number=number, country=country, force_format="INTERNATIONAL")
+                           or number)
 
     def _notify(self, message):
         return {"type": "ir.actions.client", "tag": "display_notification",

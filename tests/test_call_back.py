@@ -38,7 +38,7 @@ class TestCallBack(TwilioWebhookCase):
         with self.spy_requests() as requests_sent:
             action = log.with_user(self.salesman).action_call_back()
         self.assertEqual(action["tag"], "display_notification")
-        self.assertIn(AGENT_PHONE, action["params"]["message"])
+        self.assertIn("+1 415-555-0142", action["params"]["message"], "as people read a number")
         placed = [call for call in requests_sent.call_args_list if call.args[2].endswith("/Calls.json")]
         self.assertEqual(len(placed), 1)
         callback = log.callback_ids

@@ -12,6 +12,10 @@ from .common import FRIDAY_6PM_NY, TUESDAY_10PM_NY, WEDNESDAY_10AM_NY, WEDNESDAY
 @tagged("post_install", "-at_install")
 class TestPhoneLine(MissedCallCommon):
 
+    def test_numbers_are_shown_as_people_read_them(self):
+        self.assertEqual((self.line.number_formatted, self.line.forward_to_formatted),
+                         ("+1 415-555-0100", "+1 415-555-0199"))
+
     def test_numbers_are_stored_in_e164_whatever_the_input_format(self):
         line = self.env["crm.phone.line"].create({
             "name": "Shop", "number": "(415) 555-0142", "forward_to": "415.555.0143",

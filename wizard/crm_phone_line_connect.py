@@ -188,3 +188,10 @@ class CrmPhoneLineConnectNumber(models.TransientModel):
     location = fields.Char()
     current_voice_url = fields.Char("Calls Go To")
     selected = fields.Boolean()
+    number_formatted = fields.Char("Number", compute="_compute_number_formatted")
+
+    @api.depends("phone_number")
+    def _compute_number_formatted(self):
+        for number in self:
+            number.number_formatted = number.phone_number and (
+                self._phone_format(number=number.phone_number, force_format="INTERNATIONAL") or number.phone_number)

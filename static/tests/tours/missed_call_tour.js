@@ -61,7 +61,7 @@ registry.category("web_tour.tours").add("crm_missed_call_textback_main_path", {
         },
         {
             content: "Twilio rings the salesperson's phone first",
-            trigger: ".o_notification:contains('Calling back'):contains('+14155550142')",
+            trigger: ".o_notification:contains('Calling back'):contains('+1 415-555-0142')",
         },
         {
             content: "Follow the call to its lead",

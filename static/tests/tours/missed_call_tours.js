@@ -63,7 +63,7 @@ registry.category("web_tour.tours").add("crm_missed_call_textback_connect_wizard
             content: "The wizard checked the Twilio account as it opened",
             trigger: ".modal .alert-success:contains('Connected to the Twilio account')",
         },
-        ...tickRow("owned_number_ids", "+18089255327", "selected"),
+        ...tickRow("owned_number_ids", "+1 808-925-5327", "selected"),
         {
             content: "Name the line",
             trigger: ".modal .o_field_widget[name='name'] input",
@@ -99,7 +99,7 @@ registry.category("web_tour.tours").add("crm_missed_call_textback_connect_wizard
             trigger: ".modal button[name='action_search']",
             run: "click",
         },
-        ...tickRow("available_number_ids", "+18089251571", "selected"),
+        ...tickRow("available_number_ids", "+1 808-925-1571", "selected"),
         {
             content: "Accept the monthly cost",
             trigger: ".modal .o_field_widget[name='confirm_purchase'] input",
