@@ -4,7 +4,7 @@ fake of the same requests when the stand-in is not running."""
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from ..tools import twilio_api
 from .common import ACCOUNT_SID, OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN, MissedCallCommon, TwilioApiMixin
@@ -177,6 +177,20 @@ class TestConnectNumber(TwilioApiMixin, MissedCallCommon):
         with self.record_requests() as requests_sent, self.assertRaisesRegex(UserError, "already connected"):
             wizard.action_connect()
         self.assertFalse([call for call in requests_sent.call_args_list if call.args[1] == "POST"])
+
+    def test_a_line_odoo_refuses_buys_no_number(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        outsider = new_test_user(self.env, login="mctb_outsider", groups="sales_team.group_sale_salesman",
+                                 company_id=other.id, company_ids=[(6, 0, other.ids)])
+        wizard = self.Wizard.create({"mode": "buy", "country_id": self.us.id, "area_code": "415",
+                                     "forward_to": "+14155550199", "confirm_purchase": True})
+        wizard.action_search()
+        wizard.available_number_ids[0].selected = True
+        wizard.user_id = outsider  # a salesperson of another company: the line is refused
+        with self.record_requests() as requests_sent, self.assertRaises(UserError):
+            wizard.action_connect()
+        self.assertFalse([call for call in requests_sent.call_args_list if call.args[1] == "POST"],
+                         "nothing bought")
 
     def test_a_company_the_manager_is_not_allowed_in_is_never_used(self):
         other = self.env["res.company"].create({

@@ -94,7 +94,7 @@ class TestOverdueFilterTour(TourCase):
     def test_call_back_overdue_is_right_in_a_browser_west_of_utc(self):
         now = fields.Datetime.now()
         calls = {}
-        for n, minutes in ((1, 6), (2, 2), (3, 10)):
+        for n, minutes in ((1, 6), (2, 2), (3, 10), (4, 12)):
             calls[minutes] = self.CallLog.create({
                 "call_sid": call_sid(n), "line_id": self.line.id, "from_number": f"+141555501{minutes:02d}",
                 "call_start": now - timedelta(minutes=minutes), "status": "missed",
@@ -102,6 +102,9 @@ class TestOverdueFilterTour(TourCase):
         won = self.env["crm.lead"].create({"name": "Won", "company_id": self.company.id})
         won.action_set_won()
         calls[10].lead_id = won
+        lost = self.env["crm.lead"].create({"name": "Lost", "company_id": self.company.id})
+        lost.action_set_lost()
+        calls[12].lead_id = lost
         self.admin.tz = "America/Los_Angeles"
         # The browser's own clock is in Los Angeles too (8 hours west of UTC).
         with patch.dict(os.environ, {"TZ": "America/Los_Angeles"}):

@@ -299,7 +299,7 @@ registry.category("web_tour.tours").add("crm_missed_call_textback_dashboard_heat
 
 /**
  * Call-Back Overdue in a browser west of UTC: the call missed 6 minutes ago is overdue,
- * the one missed 2 minutes ago is not yet, and the one whose lead is won is not.
+ * the one missed 2 minutes ago is not yet, and those whose lead is won or lost are not.
  */
 registry.category("web_tour.tours").add("crm_missed_call_textback_overdue", {
     url: "/odoo",
@@ -317,7 +317,7 @@ registry.category("web_tour.tours").add("crm_missed_call_textback_overdue", {
         },
         {
             content: "Nothing else is",
-            trigger: ".o_list_renderer:not(:has(.o_data_row:contains('+1 415-555-0102'))):not(:has(.o_data_row:contains('+1 415-555-0110')))",
+            trigger: ".o_list_renderer:not(:has(.o_data_row:contains('+1 415-555-0102'))):not(:has(.o_data_row:contains('+1 415-555-0110'))):not(:has(.o_data_row:contains('+1 415-555-0112')))",
         },
     ],
 });
