@@ -35,14 +35,15 @@ class CrmCallLogAlert(models.Model):
                 _logger.info("No alert for call %s: %s has no phone", log.call_sid, user.name)
                 continue
             vals_list.append({"number": phone, "body": log.with_context(lang=user.lang)._alert_text(
-                leads[log], partners[log]), "missed_call_line_id": line.id, "missed_call_alert": True,
+                leads[log], partners[log], user), "missed_call_line_id": line.id, "missed_call_alert": True,
                 **({"record_company_id": log.company_id.id} if stamp_company else {})})
             logs.append(log)
         alerts = self.env["sms.sms"].sudo().create(vals_list)
         for log, sms in zip(logs, alerts, strict=True):
             log.alert_sms_uuid = sms.uuid
 
-    def _alert_text(self, lead, partner):
+    def _alert_text(self, lead, partner, user):
+        """The alert's text for ``user``: with a link to the lead where he may open it."""
         self.ensure_one()
         if self.textback_state in ("outgoing", "queued", "sent", "delivered"):
             texted = self.env._("We texted them back.")
@@ -51,6 +52,9 @@ class CrmCallLogAlert(models.Model):
         caller = self.caller_display
         if partner and partner.name and partner.name != caller:
             caller = f"{partner.name} ({caller})"
+        if not lead.with_user(user).has_access("read"):
+            return self.env._("Missed call from %(caller)s on %(line)s. %(texted)s Call back within 5 minutes.",
+                              caller=caller, line=self.line_id.name, texted=texted)
         url = f"{lead.get_base_url()}/odoo/crm.lead/{lead.id}"
         # No f-string among the arguments: the translation extractor would evaluate it.
         return self.env._(

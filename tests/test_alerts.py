@@ -53,6 +53,20 @@ class TestAlerts(TwilioWebhookCase):
         self.assertFalse([c for c in requests_sent.call_args_list if c.args[2].endswith("/Messages.json")],
                          "never twice")
 
+    def test_an_on_call_user_who_may_not_open_the_lead_gets_no_link(self):
+        # Own Documents Only, and the caller's open lead is a colleague's.
+        self.line.user_id = self.env.ref("base.user_admin")
+        self.env.ref("base.user_admin").company_ids |= self.company
+        colleague = new_test_user(self.env, login="mctb_alert_colleague", groups="sales_team.group_sale_salesman",
+                                  company_id=self.company.id, company_ids=[(6, 0, self.company.ids)])
+        self.env["crm.lead"].create({"name": "Earlier", "phone": CALLER, "user_id": colleague.id,
+                                     "company_id": self.company.id})
+        log, sends = self.missed_call()
+        self.assertEqual(log.lead_id.user_id, colleague)
+        self.assertEqual(len(sends), 1)
+        self.assertNotIn("/odoo/crm.lead/", sends[0]["Body"])
+        self.assertIn("Call back within 5 minutes.", sends[0]["Body"])
+
     def test_a_line_that_alerts_by_email_keeps_odoo_activity_email(self):
         self.line.alert_channel = "email"
         log, sends = self.missed_call()
