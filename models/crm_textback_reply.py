@@ -74,7 +74,9 @@ class CrmTextbackReply(models.Model):
         keyword = self._keyword_of(params.get("Body"))
         lock_companies = line.company_id
         if keyword == "opt_out":
-            lock_companies |= self.env["crm.phone.line"].with_context(active_test=False).search([]).company_id
+            for (company,) in self.env["crm.phone.line"].with_context(active_test=False)._read_group(
+                    [], groupby=["company_id"]):
+                lock_companies |= company
         for company in lock_companies.sorted("id"):
             self.env["crm.caller"]._lock(company, {number: fields.Datetime.now()})
         reply = self.create({
