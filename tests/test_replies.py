@@ -61,7 +61,9 @@ class TestReplies(MissedCallCommon):
         self.assertEqual(callers.company_id, self.company, "a plain text takes its own company's row")
         self.text("STOP", n=2)
         callers = self.env["crm.caller"].search([("number", "=", CALLER)])
-        self.assertEqual(callers.company_id, self.company | other_line.company_id)
+        with_lines = self.env["crm.phone.line"].with_context(active_test=False).search([]).company_id
+        self.assertEqual(callers.company_id, with_lines)  # a demo database has lines of its own too
+        self.assertIn(other_line.company_id, callers.company_id)
 
     def test_opt_out_keywords_in_any_case_blacklist_the_number(self):
         for n, body in enumerate(["STOP", "stop", " Stop ", "STOPALL", "unsubscribe", "Cancel", "END", "quit"]):
