@@ -1,7 +1,7 @@
 {
     "name": "Missed Call Text-Back",
     # No series: Odoo prefixes its own (18.0.1.0.0 on 18.0, 19.0.1.0.0 on 19.0), one tree for both.
-    "version": "1.1.0",  # pylint: disable=manifest-version-format
+    "version": "1.1.1",  # pylint: disable=manifest-version-format
     "summary": "Text callers back within seconds when a call to your Twilio number goes unanswered, "
                "log every call and turn missed calls into CRM leads",
     "category": "Sales/CRM",
