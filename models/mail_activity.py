@@ -10,7 +10,9 @@ class MailActivity(models.Model):
         lead_ids = [activity.res_id for activity in self
                     if activity.res_model == "crm.lead" and activity.activity_type_id == call_type]
         if lead_ids:
+            # A lead shared by companies may hold calls of several: only those of the user's.
             self.env["crm.call.log"].sudo().search([
                 ("lead_id", "in", lead_ids), ("status", "=", "missed"), ("called_back_at", "=", False),
+                ("company_id", "in", self.env.user.company_ids.ids),
             ])._mark_called_back(fields.Datetime.now())
         return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)

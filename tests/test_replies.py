@@ -126,6 +126,24 @@ class TestCallBackMeasures(MissedCallCommon):
         self.assertAlmostEqual(log.callback_seconds, 180, delta=30)
         self.assertTrue(log.called_back_in_time)
 
+    def test_a_call_back_done_in_one_company_marks_no_call_of_another(self):
+        log = self.new_call(1, when=fields.Datetime.now() - timedelta(minutes=3))
+        self.miss(log)
+        lead = log.lead_id
+        lead.partner_id.company_id = False
+        lead.company_id = False  # shared by the companies
+        other = self.env["res.company"].create({"name": "Other Co", "country_id": self.us.id})
+        admin = self.env.ref("base.user_admin")
+        admin.company_ids |= other
+        other_line = self.env["crm.phone.line"].create({
+            "name": "Other line", "number": "+14155550177", "forward_to": "+14155550178", "company_id": other.id,
+            "user_id": admin.id, "template_id": False, "after_hours_template_id": False})
+        theirs = self.new_call(2, line=other_line)
+        theirs.write({"status": "missed", "lead_id": lead.id})
+        lead.activity_ids.with_user(self.salesman).action_feedback()
+        self.assertTrue(log.called_back_at)
+        self.assertFalse(theirs.called_back_at, "the other company's call is still to call back")
+
     def test_a_late_call_back_misses_the_5_minute_rule(self):
         log = self.new_call(1, when=fields.Datetime.now() - timedelta(minutes=40))
         self.miss(log)
