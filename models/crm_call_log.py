@@ -269,9 +269,7 @@ class CrmCallLog(models.Model):
     def _compute_caller_display(self):
         for log in self:
             number = log._caller_e164()
-            log.caller_display = number and log._phone_format(
-                number=number, country=log.company_id.country_id, force_format="INTERNATIONAL") \
-                or log.from_number or self.env._("Unknown caller")
+            log.caller_display = log.line_id._format_number(number) or log.from_number or self.env._("Unknown caller")
 
     @api.depends("duration", "callback_seconds", "status", "called_back_at")
     def _compute_durations_display(self):
@@ -687,8 +685,7 @@ class CrmCallLog(models.Model):
         """Whether this log's text still waits to be sent, read again under the row's lock
         (only when committing: a test's single transaction needs no lock)."""
         if auto_commit:
-            self.env.cr.execute("SELECT id FROM crm_call_log WHERE id = %s FOR UPDATE", [self.id])
-            self.invalidate_recordset()
+            self._lock_rows()
         return self.textback_state == "outgoing"
 
     def _textback_set_state(self, state, **values):

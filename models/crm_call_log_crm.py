@@ -171,8 +171,7 @@ class CrmCallLogCrm(models.Model):
     def _call_summary(self):
         when = self._call_time_at_line()
         reason = dict(self._fields["missed_reason"]._description_selection(self.env)).get(self.missed_reason, "")
-        number = self._phone_format(number=self.line_id.number, country=self.company_id.country_id,
-                                    force_format="INTERNATIONAL") or self.line_id.number
+        number = self.line_id.number_formatted
         summary = self.env._("Missed call on %(line)s (%(number)s) at %(when)s: %(reason)s",
                     line=self.line_id.name, number=number, when=when, reason=reason.lower())
         if self.after_hours:

@@ -117,11 +117,11 @@ class CrmCallLogDemo(models.Model):
             "call_sid": demo_sid("CA"), "line_id": line.id, "from_number": FOLLOW_UP_CALLER,
             "call_start": start, "status": "missed", "missed_reason": "no-answer",
         })
-        template = (line.after_hours_template_id if not line._is_open_at(start) else line.template_id) \
-            or line.template_id
+        after_hours = not line._is_open_at(start)
+        template = (line.after_hours_template_id if after_hours else line.template_id) or line.template_id
         log.write({"textback_state": "delivered", "textback_sid": demo_sid("SM"),
-                   "textback_template_id": template.id, "after_hours": not line._is_open_at(start),
-                   "next_opening_text": not line._is_open_at(start) and line._next_opening_in_words(start)})
+                   "textback_template_id": template.id, "after_hours": after_hours,
+                   "next_opening_text": after_hours and line._next_opening_in_words(start)})
         log.textback_body = template._render_for_call(log) if template else False
         log._crm_sync()
 

@@ -18,10 +18,11 @@ class CrmCaller(models.Model):
     _company_number_uniq = Constraint("unique(company_id, number)", "One caller per number and company.")
 
     @api.model
-    def _lock(self, company, calls):
-        """Lock the numbers of ``company`` in ``calls`` ({number: time of the call}) until
-        the end of the transaction, in one statement, in the order of the numbers (two
-        transactions locking overlapping numbers never wait for each other in a circle).
+    def _lock(self, companies, calls):
+        """Lock the numbers in ``calls`` ({number: time of the call}) of each of
+        ``companies`` until the end of the transaction, in one statement, in the order of
+        the companies and numbers (two transactions locking overlapping numbers never wait
+        for each other in a circle).
 
         A transaction that finds a row locked waits; when the holder commits, the
         waiter fails with a serialization error and is retried, and then sees the
@@ -29,7 +30,8 @@ class CrmCaller(models.Model):
         if not calls:
             return
         now, uid = fields.Datetime.now(), self.env.uid
-        rows = [(company.id, number, when, uid, uid, now, now) for number, when in sorted(calls.items())]
+        rows = [(company.id, number, when, uid, uid, now, now)
+                for company in companies.sorted("id") for number, when in sorted(calls.items())]
         self.env.cr.execute(f"""
             INSERT INTO crm_caller (company_id, number, last_call_at, create_uid, write_uid, create_date, write_date)
             VALUES {", ".join(["%s"] * len(rows))}

@@ -64,8 +64,7 @@ class CrmLead(models.Model):
             **(defaults or self._missed_call_lead_defaults(missed_call)),
             "name": name,
             "partner_id": partner.id,
-            "phone": self._phone_format(number=number, country=line.company_id.country_id,
-                                        force_format="INTERNATIONAL") or number,
+            "phone": line._format_number(number),
             "user_id": line.user_id.id,
             # Without a team on the line, crm.lead picks the salesperson's own.
             **({"team_id": line.team_id.id} if line.team_id else {}),

@@ -77,8 +77,7 @@ class CrmTextbackReply(models.Model):
             for (company,) in self.env["crm.phone.line"].with_context(active_test=False)._read_group(
                     [], groupby=["company_id"]):
                 lock_companies |= company
-        for company in lock_companies.sorted("id"):
-            self.env["crm.caller"]._lock(company, {number: fields.Datetime.now()})
+        self.env["crm.caller"]._lock(lock_companies, {number: fields.Datetime.now()})
         reply = self.create({
             "message_sid": params["MessageSid"],
             "line_id": line.id,

@@ -27,6 +27,12 @@ def as_sms_text(value):
     return str(value)
 
 
+def first_not_merge_field(parts):
+    """The first expression of a parsed inline template that is no merge field, or None."""
+    return next((expression.strip() for _literal, expression, _default in parts
+                 if expression and expression.strip() not in MERGE_FIELDS), None)
+
+
 class CrmTextbackTemplate(models.Model):
     """The text a caller receives after a missed call.
 
@@ -185,9 +191,9 @@ class CrmTextbackTemplate(models.Model):
             return self.env._(
                 "A merge field is not closed: “%(fragment)s”. Write it as {{ object.caller_first_name }}.",
                 fragment=fragment)
-        for _literal, expression, _default in parts:
-            if expression and expression.strip() not in MERGE_FIELDS:
-                return self._not_a_merge_field(expression.strip())
+        not_merge_field = first_not_merge_field(parts)
+        if not_merge_field:
+            return self._not_a_merge_field(not_merge_field)
         sample = self._preview_call_log()
         for _literal, expression, _default in parts:
             if not expression:
@@ -272,10 +278,9 @@ class CrmTextbackTemplate(models.Model):
         never a record's repr. Only merge fields are rendered: a body saved around the check on
         save (written in the database) fails here rather than run another expression."""
         parts = parse_inline_template(body or "")
-        unknown = [expression.strip() for _literal, expression, _default in parts
-                   if expression and expression.strip() not in MERGE_FIELDS]
-        if unknown:
-            raise UserError(self._not_a_merge_field(unknown[0]))
+        not_merge_field = first_not_merge_field(parts)
+        if not_merge_field:
+            raise UserError(self._not_a_merge_field(not_merge_field))
         wrapped = "".join(
             literal + (f"{{{{ _as_sms_text({expression}) ||| {default} }}}}" if expression else "")
             for literal, expression, default in parts)

@@ -161,7 +161,7 @@ def _request_may_have_been_sent(error):
     return _transport_failure(error)[1]
 
 
-def _as_send_error(client, error):
+def _as_twilio_error(client, error):
     if isinstance(error, TwilioRestException):
         transient = error.status >= 500 or error.status in TRANSIENT_HTTP_STATUSES
         code = error.code or error.status
@@ -181,7 +181,7 @@ def _call(client, function):
     try:
         return function()
     except (TwilioRestException, requests.RequestException) as error:
-        raise _as_send_error(client, error) from error
+        raise _as_twilio_error(client, error) from error
 
 
 def webhook_settings(base_url):
@@ -339,7 +339,7 @@ class TwilioApi:
             raise TwilioError(TWILIO_ERROR, params={"code": status, "message": "recording download"},
                               transient=status >= 500 or status in TRANSIENT_HTTP_STATUSES, status=status) from error
         except requests.RequestException as error:
-            raise _as_send_error(client, error) from error
+            raise _as_twilio_error(client, error) from error
 
     def delete_recording(self, recording_sid):
         """Delete the recording at Twilio (once Odoo keeps it)."""

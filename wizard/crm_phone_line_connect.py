@@ -193,5 +193,6 @@ class CrmPhoneLineConnectNumber(models.TransientModel):
     @api.depends("phone_number")
     def _compute_number_formatted(self):
         for number in self:
-            number.number_formatted = number.phone_number and (
-                self._phone_format(number=number.phone_number, force_format="INTERNATIONAL") or number.phone_number)
+            # As a line of the wizard's company shows it.
+            number.number_formatted = self.env["crm.phone.line"].with_company(
+                number.wizard_id.company_id)._format_number(number.phone_number)
