@@ -82,17 +82,61 @@ setup_addons_dir() {
     ADDONS_DIR="$MCTB_WORK_DIR/addons-$key"
     mkdir -p "$ADDONS_DIR"
     ln -sfn "$MODULE_DIR" "$ADDONS_DIR/$MODULE"
-    local addons_path="$ODOO_HOME/odoo/addons"
-    [ -d "$ODOO_HOME/addons" ] && addons_path="$ODOO_HOME/addons,$addons_path"
     ODOO_CONF="$MCTB_WORK_DIR/odoo-$key.conf"
-    cat > "$ODOO_CONF" <<CONF
+    write_odoo_conf "$ODOO_CONF" "$ADDONS_DIR"
+    export PYTHONPATH="$ODOO_HOME${PYTHONPATH:+:$PYTHONPATH}"
+}
+
+# write_odoo_conf CONF ADDONS_DIR: an Odoo configuration with Odoo's addons and ADDONS_DIR.
+write_odoo_conf() {
+    local conf=$1 addons_dir=$2 addons_path="$ODOO_HOME/odoo/addons"
+    [ -d "$ODOO_HOME/addons" ] && addons_path="$ODOO_HOME/addons,$addons_path"
+    cat > "$conf" <<CONF
 [options]
-addons_path = $addons_path,$ADDONS_DIR
+addons_path = $addons_path,$addons_dir
 data_dir = $MCTB_WORK_DIR/data
 db_user = ${PGUSER:-$(id -un)}
 http_interface = 127.0.0.1
 CONF
-    export PYTHONPATH="$ODOO_HOME${PYTHONPATH:+:$PYTHONPATH}"
+}
+
+# module_at REF: an addons folder holding the add-on as it was at REF, a commit of this
+# repository (extracted once); prints its path.
+module_at() {
+    local ref=$1 commit dir
+    commit=$(git -C "$MODULE_DIR" rev-parse --verify --quiet "$ref^{commit}") \
+        || die "$ref is not a commit of $MODULE_DIR: a shallow clone lacks it (git fetch --unshallow)"
+    dir="$MCTB_WORK_DIR/at-${commit:0:12}"
+    if [ ! -d "$dir/$MODULE" ]; then
+        rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/$MODULE"
+        git -C "$MODULE_DIR" archive "$commit" | tar -x -C "$dir.tmp/$MODULE"
+        rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    fi
+    echo "$dir"
+}
+
+# ensure_template DB MODULES with|without: a database with MODULES installed, with or
+# without their demo data, made once and kept (a test copies it: createdb -T).
+ensure_template() {
+    local db=$1 modules=$2 demo=$3
+    psql -d postgres -Atc "select 1 from pg_database where datname = '$db'" | grep -q 1 && return 0
+    echo "Creating the template database $db ($modules, demo data: $demo), once" >&2
+    dropdb --if-exists "${db}_tmp"
+    install_modules "${db}_tmp" "$modules" $(demo_flag "$demo") --log-level=warn
+    psql -d postgres -qc "ALTER DATABASE ${db}_tmp RENAME TO $db"
+}
+
+# template_db PREFIX MODULES with|without: the name of the template database of MODULES
+# (with or without demo data) on this Odoo and Python.
+template_db() {
+    local key
+    key=$(printf '%s|%s|%s|%s' "$2" "$(sha1sum "$ODOO_HOME/odoo/release.py")" "$ODOO_PYTHON" "$3" | sha1sum | cut -c1-10)
+    echo "${1}_$key"
+}
+
+# check_log LOG STAGE: fails on a WARNING, ERROR or CRITICAL line that is not Odoo's own notice.
+check_log() {
+    "$ODOO_PYTHON" "$MODULE_DIR/scripts/check_odoo_log.py" "$1" "$2"
 }
 
 odoo_bin() {
