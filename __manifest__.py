@@ -1,7 +1,7 @@
 {
     "name": "Missed Call Text-Back",
     # No series: Odoo prefixes its own (18.0.1.0.0 on 18.0, 19.0.1.0.0 on 19.0), one tree for both.
-    "version": "1.1.1",  # pylint: disable=manifest-version-format
+    "version": "1.1.2",  # pylint: disable=manifest-version-format
     "summary": "Text callers back within seconds when a call to your Twilio number goes unanswered, "
                "log every call and turn missed calls into CRM leads",
     "category": "Sales/CRM",
@@ -45,6 +45,7 @@
     "demo": [
         "demo/crm_missed_call_demo.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_backend": [
             "crm_missed_call_textback/static/src/dashboard/*",

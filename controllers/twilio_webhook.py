@@ -26,7 +26,8 @@ SID_PATTERNS = {
 }
 RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
 SMS_UUID = re.compile(r"[0-9a-f]{32}")
-RECORD_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits: str.isdigit() takes "²", which int() refuses
+RECORD_ID = re.compile(r"[0-9]{1,10}")  # ASCII digits: str.isdigit() takes "²", which int() refuses
+MAX_RECORD_ID = 2**31 - 1  # PostgreSQL's integer: a larger id fails the query (a 500)
 # Fields that carry what a person wrote or said: a text's body, a voicemail's transcription.
 LONG_FIELDS = frozenset({"Body", "TranscriptionText"})
 # Twilio's own webhook bodies are a few kilobytes at most: a declared length over this is
@@ -242,7 +243,7 @@ class TwilioWebhookController(http.Controller):
     def _query_id(name):
         """A record id from the (signed) query string, or None."""
         value = request.httprequest.args.get(name, "")
-        return int(value) if RECORD_ID.fullmatch(value) else None
+        return int(value) if RECORD_ID.fullmatch(value) and int(value) <= MAX_RECORD_ID else None
 
     def _dispatch(self, sid_field, handler):
         self._check_body_size()

@@ -711,7 +711,7 @@ class CrmCallLog(models.Model):
             self.write({
                 "textback_attempts": attempts,
                 "textback_error": self.env._(
-                    "%(error)s (attempt %(attempt)s, trying again)", error=error, attempt=attempts),
+                    "%(error)s (attempt %(attempt)s, trying again)", error=error.describe(self.env), attempt=attempts),
                 "textback_next_try": next_try,
                 # Once an attempt may have reached Twilio, every later one asks first.
                 "textback_ambiguous": maybe_sent_before or error.ambiguous,
@@ -720,7 +720,7 @@ class CrmCallLog(models.Model):
             _logger.info("Text-back of call %s will be tried again at %s: %s", self.call_sid, next_try, error)
         else:
             self._textback_set_state(
-                "failed", textback_attempts=attempts, textback_error=str(error), textback_next_try=False,
+                "failed", textback_attempts=attempts, textback_error=error.describe(self.env), textback_next_try=False,
                 textback_ambiguous=maybe_sent_before or error.ambiguous)
             self.env["crm.sms.unreachable"]._remember(self.from_number, error.code)
             _logger.warning("Text-back of call %s failed: %s", self.call_sid, error)
@@ -744,12 +744,13 @@ class CrmCallLog(models.Model):
         self.env.ref("crm_missed_call_textback.ir_cron_textback_retry")._trigger()
 
     @api.model
-    def _cron_textback_retry(self, auto_commit=True, limit=200):
-        """Send the text-backs that are due again."""
+    def _cron_textback_retry(self, auto_commit=True, limit=200, companies=None):
+        """Send the text-backs that are due again (of ``companies`` only, when given)."""
         now = fields.Datetime.now()
         due = self.search([
             ("textback_state", "=", "outgoing"),
             ("textback_next_try", "<=", now),
+            *self._companies_domain(companies),
         ], limit=limit, order="textback_next_try")
         for log in due:
             # Another process may have sent it since the search: the lock reads it again.
@@ -770,6 +771,11 @@ class CrmCallLog(models.Model):
                 self.env.cr.rollback()
                 _logger.info("Text-back of call %s left for the next run: concurrent update", log.call_sid)
         self._commit(auto_commit)
+
+    @api.model
+    def _companies_domain(self, companies):
+        """The crons' work of ``companies`` only; all of it when ``companies`` is None."""
+        return [] if companies is None else [("company_id", "in", companies.ids)]
 
     def _try_lock(self):
         """Lock this log's row for the transaction, or return False if another one holds it."""

@@ -52,7 +52,9 @@ class CrmCallLogAlert(models.Model):
         caller = self.caller_display
         if partner and partner.name and partner.name != caller:
             caller = f"{partner.name} ({caller})"
-        if not lead.with_user(user).has_access("read"):
+        # As the web client opens the link: in whichever of his companies the lead is, whatever
+        # companies the cron's own context allows.
+        if not lead.with_user(user).with_context(allowed_company_ids=user.company_ids.ids).has_access("read"):
             return self.env._("Missed call from %(caller)s on %(line)s. %(texted)s Call back within 5 minutes.",
                               caller=caller, line=self.line_id.name, texted=texted)
         url = f"{lead.get_base_url()}/odoo/crm.lead/{lead.id}"
@@ -62,11 +64,13 @@ class CrmCallLogAlert(models.Model):
             caller=caller, line=self.line_id.name, texted=texted, url=url)
 
     @api.model
-    def _send_alerts(self, auto_commit=True):
+    def _send_alerts(self, auto_commit=True, companies=None):
         """Send the alert texts that wait (a crash between their creation and their send
-        leaves them waiting: the next run sends them; one possibly sent is asked first)."""
+        leaves them waiting: the next run sends them; one possibly sent is asked first),
+        of the lines of ``companies`` only, when given."""
+        scope = [] if companies is None else [("missed_call_line_id.company_id", "in", companies.ids)]
         alerts = self.env["sms.sms"].sudo().search(
-            [("missed_call_alert", "=", True), ("state", "=", "outgoing")], limit=100, order="id")
+            [("missed_call_alert", "=", True), ("state", "=", "outgoing"), *scope], limit=100, order="id")
         for sms in alerts:
             try:
                 sms.with_context(missed_call_sms_commit=auto_commit)._send(unlink_failed=False, unlink_sent=True)

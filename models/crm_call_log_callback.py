@@ -74,7 +74,7 @@ class CrmCallLogCallBack(models.Model):
                 status_callback=f"{base_url}/missed_call/twilio/callback_status?{query}",
                 timeout=CALL_BACK_RING_SECONDS)
         except twilio_api.TwilioError as error:
-            raise UserError(self.env._("The call-back could not be placed: %s", error)) from error
+            raise UserError(self.env._("The call-back could not be placed: %s", error.describe(self.env))) from error
         log.call_sid = sid
         return log, agent_phone
 

@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import format_datetime, split_every
 
+from ..tools.odoo_compat import commit_progress
 from .crm_call_log import NOTIFICATION_FRESHNESS
 
 _logger = logging.getLogger(__name__)
@@ -24,10 +25,12 @@ class CrmCallLogCrm(models.Model):
     _inherit = "crm.call.log"
 
     @api.model
-    def _cron_crm_sync(self, auto_commit=True, limit=100):
-        """Contact, lead, chatter and call-back activity of the missed calls, oldest first.
-        Woken by each missed call; a failure is left for the next run, never lost."""
-        pending = self.search(self._crm_pending_domain(), order="call_start, id", limit=limit)
+    def _cron_crm_sync(self, auto_commit=True, limit=100, companies=None):
+        """Contact, lead, chatter and call-back activity of the missed calls, oldest first
+        (of ``companies`` only, when given). Woken by each missed call; a failure is left
+        for the next run, never lost."""
+        domain = self._crm_pending_domain() + self._companies_domain(companies)
+        pending = self.search(domain, order="call_start, id", limit=limit)
         for batch in split_every(CRM_BATCH_SIZE, pending.ids, self.browse):
             locked = batch._lock_unsynced()
             if locked and not locked._crm_sync_safely():
@@ -36,10 +39,10 @@ class CrmCallLogCrm(models.Model):
                     log._crm_sync_safely()
             # Release the calls' rows: their status callbacks wait for them.
             self._commit(auto_commit)
-            self._send_alerts(auto_commit)
+            self._send_alerts(auto_commit, companies=companies)
         # The scheduler runs the cron again at once while calls remain.
-        remaining = self.search_count(self._crm_pending_domain()) if len(pending) == limit else 0
-        self.env["ir.cron"]._notify_progress(done=len(pending), remaining=remaining)
+        remaining = self.search_count(domain) if len(pending) == limit else 0
+        commit_progress(self.env, len(pending), remaining, commit=auto_commit)
 
     @api.model
     def _crm_pending_domain(self):

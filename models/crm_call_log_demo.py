@@ -3,11 +3,13 @@ import math
 import random
 import uuid
 import wave
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytz
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 # Calls per local hour on a weekday: a morning and an afternoon peak.
 HOURLY_WEIGHTS = {7: 2, 8: 6, 9: 9, 10: 10, 11: 9, 12: 7, 13: 8, 14: 9, 15: 9, 16: 7, 17: 4, 18: 2, 19: 1, 20: 1}
@@ -15,6 +17,12 @@ HOURLY_WEIGHTS = {7: 2, 8: 6, 9: 9, 10: 10, 11: 9, 12: 7, 13: 8, 14: 9, 15: 9, 1
 MISSED_SHARE = {12: 0.45, 13: 0.3, 17: 0.35, 18: 0.6, 19: 0.7, 20: 0.8}
 # The follow-up story's caller.
 FOLLOW_UP_CALLER = "+14155550187"
+# What the demo data makes in Odoo's own models through the add-on's paths (the CRM update,
+# a reply, a voicemail, an SMS): uninstalling the add-on removes it with the rest of its demo.
+DEMO_MADE_MODELS = (
+    "res.partner", "crm.lead", "mail.activity", "mail.message", "mail.followers", "mail.notification",
+    "mail.tracking.value", "ir.attachment", "sms.sms",
+)
 
 
 def demo_sid(prefix):
@@ -49,7 +57,25 @@ class CrmCallLogDemo(models.Model):
         # Past calls: no pop-up, no "activity assigned" email to the salesperson.
         quiet = self.with_context(crm_missed_call_no_notification=True, mail_activity_quick_update=True,
                                   tracking_disable=True, mail_notrack=True)
-        return quiet._create_demo_calls(line_id, count, days, seed)
+        with self._demo_data_of_module("demo_calls"):
+            return quiet._create_demo_calls(line_id, count, days, seed)
+
+    @contextmanager
+    def _demo_data_of_module(self, prefix):
+        """Every record of DEMO_MADE_MODELS made inside gets an XML id of this module (noupdate),
+        as each record of a demo file has one, so that uninstalling the add-on deletes it."""
+        last_ids = {}
+        for model in DEMO_MADE_MODELS:
+            self.env.cr.execute(SQL("SELECT COALESCE(MAX(id), 0) FROM %s", SQL.identifier(self.env[model]._table)))
+            last_ids[model] = self.env.cr.fetchone()[0]
+        yield
+        self.env.flush_all()
+        data = []
+        for model, last_id in last_ids.items():
+            Model = self.env[model].sudo().with_context(active_test=False)
+            data += [{"xml_id": f"crm_missed_call_textback.{prefix}_{Model._table}_{record.id}", "record": record,
+                      "noupdate": True} for record in Model.search([("id", ">", last_id)], order="id")]
+        self.env["ir.model.data"]._update_xmlids(data)
 
     def _create_demo_calls(self, line_id, count, days, seed):
         line = self.env["crm.phone.line"].browse(line_id)
@@ -109,6 +135,10 @@ class CrmCallLogDemo(models.Model):
         do it: a voicemail with its transcription, the caller's reply to the text-back, a
         text sent from the line, and an answered call-back from the business number:
         demo data only."""
+        with self._demo_data_of_module("demo_follow_up"):
+            return self._create_demo_follow_up(line_id)
+
+    def _create_demo_follow_up(self, line_id):
         quiet = self.with_context(crm_missed_call_no_notification=True, mail_activity_quick_update=True)
         line = self.env["crm.phone.line"].browse(line_id)
         salesperson = line.user_id or self.env.user

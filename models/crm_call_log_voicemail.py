@@ -76,10 +76,12 @@ class CrmCallLogVoicemail(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_voicemail_download(self, auto_commit=True, limit=50):
-        """Store the recorded voicemails in Odoo (once their lead exists), one at a time."""
+    def _cron_voicemail_download(self, auto_commit=True, limit=50, companies=None):
+        """Store the recorded voicemails in Odoo (once their lead exists), one at a time
+        (of ``companies`` only, when given)."""
         due = self.search([("voicemail_state", "=", "recorded"), ("crm_synced", "=", True),
-                           ("voicemail_next_try", "<=", fields.Datetime.now())], limit=limit, order="id")
+                           ("voicemail_next_try", "<=", fields.Datetime.now()),
+                           *self._companies_domain(companies)], limit=limit, order="id")
         for log in due:
             locked = log._lock_rows_not_held()
             if locked and locked.voicemail_state == "recorded":
@@ -138,11 +140,12 @@ class CrmCallLogVoicemail(models.Model):
         if error.transient and attempts <= len(VOICEMAIL_RETRY_DELAYS):
             delay = VOICEMAIL_RETRY_DELAYS[attempts - 1] * random.uniform(0.8, 1.2)
             next_try = fields.Datetime.now() + timedelta(seconds=delay)
-            self.write({"voicemail_attempts": attempts, "voicemail_next_try": next_try, "voicemail_error": str(error)})
+            self.write({"voicemail_attempts": attempts, "voicemail_next_try": next_try,
+                        "voicemail_error": error.describe(self.env)})
             self.env.ref("crm_missed_call_textback.ir_cron_missed_call_voicemail")._trigger(next_try)
         else:
             self.write({"voicemail_state": "failed", "voicemail_attempts": attempts, "voicemail_next_try": False,
-                        "voicemail_error": str(error)})
+                        "voicemail_error": error.describe(self.env)})
             _logger.warning("Voicemail of call %s not stored: %s", self.call_sid, error)
 
     def _post_voicemail_transcription(self):

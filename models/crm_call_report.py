@@ -170,7 +170,8 @@ class CrmCallReport(models.Model):
         for fname, value in (("line_id", line_id), ("user_id", user_id)):
             if value in (False, None, 0):
                 continue
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            # A record id is a PostgreSQL integer: a larger one would fail the query.
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
                 raise ValidationError(self.env._("The %(filter)s filter takes a record id, not “%(value)s”.",
                                                  filter=fname, value=value))
             domain.append((fname, "=", value))

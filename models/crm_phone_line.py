@@ -155,21 +155,24 @@ class CrmPhoneLine(models.Model):
                 line.calendar_id = line.company_id.resource_calendar_id
 
     def _compute_call_counts(self):
+        # A line being created in a form has no calls (and no id a domain could take).
         counts = {
             (line.id, status): count
             for line, status, count in self.env["crm.call.log"]._read_group(
-                [("line_id", "in", self.ids)], ["line_id", "status"], ["__count"])
+                [("line_id", "in", self._origin.ids)], ["line_id", "status"], ["__count"])
         }
         for line in self:
-            line.call_count = sum(count for (line_id, _status), count in counts.items() if line_id == line.id)
-            line.missed_call_count = counts.get((line.id, "missed"), 0)
+            line_id = line._origin.id
+            line.call_count = sum(count for (other_id, _status), count in counts.items() if other_id == line_id)
+            line.missed_call_count = counts.get((line_id, "missed"), 0)
 
     def _compute_last_call(self):
         """The last call Twilio brought to the line, seen through what it logged (a
         call-back placed from Odoo is not one)."""
+        CallLog = self.env["crm.call.log"]
         for line in self:
-            log = self.env["crm.call.log"].search([("line_id", "=", line.id), ("direction", "=", "inbound")],
-                                                  order="create_date desc", limit=1)
+            log = CallLog.search([("line_id", "=", line._origin.id), ("direction", "=", "inbound")],
+                                 order="create_date desc", limit=1) if line._origin else CallLog
             line.last_call_at = log.create_date
             if not log:
                 line.last_call_result = False
@@ -363,7 +366,7 @@ class CrmPhoneLine(models.Model):
                 line._twilio_api().configure_number(line.twilio_number_sid, line.get_base_url())
             except twilio_api.TwilioError as error:
                 raise UserError(self.env._("%(number)s is not connected. %(error)s",
-                                           number=line.number, error=error)) from error
+                                           number=line.number, error=error.describe(self.env))) from error
         return self._notify(self.env._("Twilio now sends the calls and texts of these numbers to Odoo."))
 
     def action_disconnect_webhooks(self):
@@ -374,7 +377,7 @@ class CrmPhoneLine(models.Model):
                 line._twilio_api().clear_number(line.twilio_number_sid)
             except twilio_api.TwilioError as error:
                 raise UserError(self.env._("%(number)s is not disconnected. %(error)s",
-                                           number=line.number, error=error)) from error
+                                           number=line.number, error=error.describe(self.env))) from error
         return self._notify(self.env._("Twilio no longer sends these numbers' calls and texts to Odoo."))
 
     def _check_connectable(self):

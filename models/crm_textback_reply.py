@@ -65,7 +65,7 @@ class CrmTextbackReply(models.Model):
             number=sender, country=line.company_id.country_id, force_format="E164")
         if not number:
             # Not a phone number (a short code, a name, markup): nothing to record or answer.
-            _logger.warning("Text to %s from %r ignored: not a phone number", line.number, params.get("From"))
+            _logger.info("Text to %s from %r ignored: not a phone number", line.number, params.get("From"))
             return self, None
         # The caller's row serializes this text with a text being sent to the number: a STOP
         # committed first is always seen by the send, or the send goes out first. An opt-out

@@ -162,7 +162,7 @@ class CrmTextbackTemplate(models.Model):
 
     def _compute_merge_fields_help(self):
         rows = Markup("").join(
-            Markup("<tr><td><code>{{ %s }}</code></td><td>%s</td></tr>") % (expression, str(description))
+            Markup("<tr><td><code>{{ %s }}</code></td><td>%s</td></tr>") % (expression, self.env._(description))
             for expression, description in MERGE_FIELDS.items())
         self.merge_fields_help = Markup('<table class="table table-sm mb-0"><tbody>%s</tbody></table>') % rows
 

@@ -4,11 +4,14 @@ from odoo import api, fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    # Not named twilio_account_sid: mail's Settings have a field of that name for Discuss's
-    # Twilio account (one global parameter), and the two would merge into one field.
-    missed_call_account_sid = fields.Char("Account SID", related="company_id.twilio_account_sid", readonly=False)
+    # Not named twilio_account_sid, nor labelled "Account SID": mail's Settings have a field of
+    # that name and label for Discuss's Twilio account (one global parameter): the two would
+    # merge into one field, or show as two "Account SID" fields.
+    missed_call_account_sid = fields.Char(
+        "Missed Calls Twilio Account SID", related="company_id.twilio_account_sid", readonly=False)
     missed_call_auth_token = fields.Char(
-        related="company_id.twilio_auth_token", readonly=False, groups="base.group_system")
+        "Missed Calls Twilio Auth Token", related="company_id.twilio_auth_token", readonly=False,
+        groups="base.group_system")
     missed_call_landline_lookup = fields.Boolean(
         related="company_id.missed_call_landline_lookup", readonly=False)
     missed_call_sms_via_twilio = fields.Boolean(related="company_id.missed_call_sms_via_twilio", readonly=False)

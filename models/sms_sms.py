@@ -118,7 +118,7 @@ class SmsSms(models.Model):
             if failure == "sms_blacklist":
                 self.env["phone.blacklist"].sudo()._add([number])
             self.twilio_maybe_sent = maybe_sent_before or error.ambiguous
-            return self._twilio_failed(failure, unlink_failed, str(error))
+            return self._twilio_failed(failure, unlink_failed, error.describe(self.env))
         state = TWILIO_TO_SMS_STATE.get(status, "pending")
         if state == "process":
             state = "pending"  # accepted by Twilio: sent, as Odoo says of a text its provider took

@@ -1,12 +1,18 @@
-"""Shared set-up of the add-on's tests: a US company connected to Twilio, a
-New York business-hours calendar, a phone line, and the one boundary the
-model tests replace, the call that sends a text through Twilio."""
+"""Shared set-up of the add-on's tests: the suite's clock, a US company connected
+to Twilio, a New York business-hours calendar, a phone line, and the one boundary
+the model tests replace, the call that sends a text through Twilio."""
+import atexit
+import datetime as dt
 import os
+import time
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import timedelta
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
+import freezegun
+import freezegun.api
+from freezegun import freeze_time
 from twilio.request_validator import RequestValidator
 
 from odoo.tests import TransactionCase, new_test_user
@@ -23,11 +29,39 @@ LINE_NUMBER = "+14155550100"
 FORWARD_TO = "+14155550199"
 CALLER = "+14155550123"
 
+# The suite's clock. Every test runs in the last week of November 2026, whatever the day
+# it runs on: the dates of its calls are that week's (scenario()), and the clock of each
+# test class is set, ticking, to TEST_NOW (SuiteClock). MCTB_TEST_DAYS_AHEAD=N moves the
+# process's own clock N days ahead, and that week with it (by whole weeks: a Wednesday
+# stays a Wednesday): a test that compares a date it did not take from scenario() with
+# "now", or that reads the real date somewhere (the database's, the browser's), fails.
+DAYS_AHEAD = int(os.environ.get("MCTB_TEST_DAYS_AHEAD") or 0)
+SCENARIO_SHIFT = timedelta(weeks=round(DAYS_AHEAD / 7))
+if DAYS_AHEAD and not getattr(dt, "_mctb_moved_clock", None):
+    # The test runners time themselves on the real clock (pytest's durations, Hypothesis's deadlines).
+    freezegun.configure(extend_ignore_list=["_pytest", "hypothesis"])
+    dt._mctb_moved_clock = freeze_time(dt.datetime.now() + timedelta(days=DAYS_AHEAD), tick=True)
+    dt._mctb_moved_clock.start()
+    atexit.register(dt._mctb_moved_clock.stop)
+
+
+def scenario(*args):
+    """A moment of the suite's week (UTC), moved with the clock (MCTB_TEST_DAYS_AHEAD)."""
+    return dt.datetime(*args) + SCENARIO_SHIFT
+
+
 # Wednesday 25 November 2026 in New York (UTC-5).
-WEDNESDAY_10AM_NY = datetime(2026, 11, 25, 15, 0)
-WEDNESDAY_12_30PM_NY = datetime(2026, 11, 25, 17, 30)  # lunch break
-TUESDAY_10PM_NY = datetime(2026, 11, 25, 3, 0)
-FRIDAY_6PM_NY = datetime(2026, 11, 27, 23, 0)
+WEDNESDAY_10AM_NY = scenario(2026, 11, 25, 15, 0)
+WEDNESDAY_12_30PM_NY = scenario(2026, 11, 25, 17, 30)  # lunch break
+TUESDAY_10PM_NY = scenario(2026, 11, 25, 3, 0)
+FRIDAY_6PM_NY = scenario(2026, 11, 27, 23, 0)
+# "Now" in every test: Monday 30 November 2026, noon in New York, after the calls above.
+TEST_NOW = scenario(2026, 11, 30, 17, 0)
+
+
+# Where the add-on says what it refused or could not do.
+WEBHOOK_LOGGER = "odoo.addons.crm_missed_call_textback.controllers.twilio_webhook"
+CALL_LOG_LOGGER = "odoo.addons.crm_missed_call_textback.models.crm_call_log"
 
 
 def call_sid(n):
@@ -132,7 +166,58 @@ class TwilioSendRecorder:
         return self.existing
 
 
-class MissedCallCommon(TransactionCase):
+class SuiteClock:
+    """For every test class of the add-on: the clock at TEST_NOW (ticking), the
+    database's "now" (create_date, write_date) following it as it follows the clock in
+    production, and the add-on's crons run on what the test made, not on the work a
+    database may hold (copies of real databases, demo databases someone used)."""
+
+    test_now = TEST_NOW
+
+    @classmethod
+    def setUpClass(cls):
+        cls.startClassPatcher(freeze_time(cls.test_now, tick=True))
+        super().setUpClass()
+        # A TransactionCase's cursor gives PostgreSQL's time of the transaction (the real one).
+        cls.startClassPatcher(patch.object(cls.cr, "now", lambda: dt.datetime.now()))
+        cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM res_company")
+        cls._last_company_before = cls.env.cr.fetchone()[0]
+
+    @classmethod
+    def clock_offset(cls):
+        """Seconds between the test's clock and the real one (for the browser's clock)."""
+        # freezegun.api.real_time, looked up at each call: a name imported from it would be
+        # replaced by the fake clock, as freezegun replaces every module's.
+        return time.time() - freezegun.api.real_time()
+
+    def made_companies(self):
+        """The companies this test class made: the crons below work on theirs alone."""
+        return self.env["res.company"].sudo().search([("id", ">", self._last_company_before)])
+
+    def run_crm_cron(self, **kwargs):
+        """What the CRM cron, woken by each missed call, does in production."""
+        self.env["crm.call.log"]._cron_crm_sync(auto_commit=False, companies=self.made_companies(), **kwargs)
+        self.env.invalidate_all()
+
+    def run_retry_cron(self):
+        self.env["crm.call.log"]._cron_textback_retry(auto_commit=False, companies=self.made_companies())
+
+    def run_voicemail_cron(self):
+        self.env["crm.call.log"]._cron_voicemail_download(auto_commit=False, companies=self.made_companies())
+
+    def send_waiting_alerts(self):
+        self.env["crm.call.log"]._send_alerts(auto_commit=False, companies=self.made_companies())
+
+    def refused(self):
+        """A webhook the test expects to be refused: Odoo says why in a warning."""
+        return self.assertLogs(WEBHOOK_LOGGER, "WARNING")
+
+    def text_back_fails(self):
+        """A text-back the test expects to fail for good: Odoo says why in a warning."""
+        return self.assertLogs(CALL_LOG_LOGGER, "WARNING")
+
+
+class MissedCallCommon(SuiteClock, TransactionCase):
 
     @classmethod
     def setUpClass(cls):
@@ -199,7 +284,7 @@ class MissedCallCommon(TransactionCase):
         """The dial of ``log`` was not answered; return what was sent to Twilio."""
         with self.mock_twilio_send(outcomes) as recorder:
             log._record_outcome("missed", reason, 0)
-            self.CallLog._cron_crm_sync(auto_commit=False)  # as the CRM cron, woken by the call
+            self.run_crm_cron()  # as the CRM cron, woken by the call
         return recorder.sent
 
 

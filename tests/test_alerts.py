@@ -49,7 +49,7 @@ class TestAlerts(TwilioWebhookCase):
         self.assertFalse(self.activity_emails(log.lead_id), "the text replaces Odoo's activity email")
         with self.spy_requests() as requests_sent:
             self.run_crm_cron()
-            self.CallLog._send_alerts(auto_commit=False)
+            self.send_waiting_alerts()
         self.assertFalse([c for c in requests_sent.call_args_list if c.args[2].endswith("/Messages.json")],
                          "never twice")
 

@@ -7,7 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from ..tools.odoo_compat import USER_GROUPS_FIELD
-from .common import MissedCallCommon, call_sid, message_sid
+from .common import MissedCallCommon, call_sid, message_sid, scenario
 
 
 @tagged("post_install", "-at_install")
@@ -96,8 +96,8 @@ class TestCallKpis(MissedCallCommon):
     def test_heat_map_groups_by_weekday_and_hour_in_the_line_timezone(self):
         self.CallLog.search([("line_id", "=", self.line.id)]).unlink()
         # Sunday 23:30 and Monday 0:10 in New York.
-        self.log(1, 0, "missed").call_start = fields.Datetime.to_datetime("2026-11-30 04:30:00")
-        self.log(2, 0, "missed").call_start = fields.Datetime.to_datetime("2026-11-30 05:10:00")
+        self.log(1, 0, "missed").call_start = scenario(2026, 11, 30, 4, 30)
+        self.log(2, 0, "missed").call_start = scenario(2026, 11, 30, 5, 10)
         self.env.flush_all()
         groups = self.report()._read_group(
             [], ["call_weekday", "call_hour"], ["call_count:sum", "missed_rate:avg"])
@@ -134,7 +134,8 @@ class TestCallKpis(MissedCallCommon):
         self.assertEqual({user["id"] for user in data["users"]}, {self.salesman.id, self.manager.id})
 
     def test_bad_dashboard_input_gets_a_clear_error(self):
-        for kwargs in ({"days": 8}, {"days": "x"}, {"line_id": "1 OR 1=1"}, {"user_id": -3}, {"line_id": [1]}):
+        for kwargs in ({"days": 8}, {"days": "x"}, {"line_id": "1 OR 1=1"}, {"user_id": -3}, {"line_id": [1]},
+                       {"line_id": 2**31}):
             with self.subTest(**{key: repr(value) for key, value in kwargs.items()}), \
                     self.assertRaises(ValidationError):
                 self.report().get_missed_call_dashboard(**kwargs)

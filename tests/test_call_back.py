@@ -83,8 +83,9 @@ class TestCallBack(TwilioWebhookCase):
         # Replays change nothing; an unsigned request is refused.
         self.callback_post("callback_dial_status", callback, DialCallStatus="no-answer", DialCallDuration="0")
         self.assertEqual(callback.status, "answered")
-        response = self.post(f"/missed_call/twilio/callback_answer?log={callback.id}",
-                             self.call_params(CallSid=callback.call_sid), signature="forged")
+        with self.refused():
+            response = self.post(f"/missed_call/twilio/callback_answer?log={callback.id}",
+                                 self.call_params(CallSid=callback.call_sid), signature="forged")
         self.assertEqual(response.status_code, 403)
 
     def test_a_salesperson_who_does_not_answer_leaves_the_call_missed_and_not_called_back(self):

@@ -1,3 +1,4 @@
+from contextlib import nullcontext
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -127,11 +128,11 @@ class TestTextbackDelivery(MissedCallCommon):
 
         # Not due yet: the cron leaves it alone.
         with self.mock_twilio_send() as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual(recorder.sent, [])
 
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual(len(recorder.sent), 1)
         self.assertEqual(recorder.sent[0]["body"], log.textback_body)
         self.assertEqual((log.textback_state, log.textback_sid), ("queued", message_sid(1)))
@@ -153,7 +154,7 @@ class TestTextbackDelivery(MissedCallCommon):
 
         with freeze_time(due_at + timedelta(seconds=1)), self.mock_twilio_send() as recorder, \
                 patch.object(type(log), "_try_lock", lock_after_someone_sent_it):
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual(recorder.sent, [])
         self.assertEqual(log.textback_sid, message_sid(9))
 
@@ -170,9 +171,10 @@ class TestTextbackDelivery(MissedCallCommon):
         for _attempt in range(10):
             if log.textback_state != "outgoing":
                 break
+            last = log.textback_attempts == 6
             with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
-                    self.mock_twilio_send(outcomes=[error]):
-                self.CallLog._cron_textback_retry(auto_commit=False)
+                    self.mock_twilio_send(outcomes=[error]), self.text_back_fails() if last else nullcontext():
+                self.run_retry_cron()
         self.assertEqual(log.textback_state, "failed")
         self.assertEqual(log.textback_attempts, 7)
         self.assertIn("429", log.textback_error)
@@ -184,7 +186,7 @@ class TestTextbackDelivery(MissedCallCommon):
         self.assertTrue(log.textback_ambiguous)
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
                 self.mock_twilio_send(existing=(message_sid(77), "sent")) as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual(recorder.sent, [])
         self.assertEqual(len(recorder.lookups), 1)
         self.assertEqual(recorder.lookups[0]["body"], log.textback_body)
@@ -197,7 +199,7 @@ class TestTextbackDelivery(MissedCallCommon):
         self.miss(log, outcomes=[TwilioError("connection reset", transient=True, ambiguous=True)])
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
                 self.mock_twilio_send(existing=None) as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual((len(recorder.lookups), len(recorder.sent)), (1, 1))
         self.assertTrue(log.textback_sid)
 
@@ -207,7 +209,7 @@ class TestTextbackDelivery(MissedCallCommon):
         unreachable = TwilioError("Could not reach Twilio: refused", transient=True)
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), \
                 self.mock_twilio_send(existing=unreachable) as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual(recorder.sent, [])
         self.assertEqual((log.textback_state, log.textback_attempts), ("outgoing", 2))
         self.assertTrue(log.textback_ambiguous, "the next attempt asks again")
@@ -216,7 +218,7 @@ class TestTextbackDelivery(MissedCallCommon):
         log = self.new_call()
         self.miss(log, outcomes=[TwilioError("refused", transient=True, ambiguous=False)])
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual((len(recorder.lookups), len(recorder.sent)), (0, 1))
 
     def test_retry_after_from_twilio_is_respected(self):
@@ -234,7 +236,7 @@ class TestTextbackDelivery(MissedCallCommon):
         self.assertEqual((log.textback_sid, log.textback_state), (message_sid(7), "delivered"))
         self.assertFalse(log.textback_ambiguous)
         with freeze_time(fields.Datetime.now() + timedelta(hours=1)), self.mock_twilio_send() as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual((recorder.lookups, recorder.sent), ([], []), "Twilio is neither asked nor sent to again")
 
     def test_a_status_naming_a_log_is_applied_only_to_that_log_text(self):
@@ -251,7 +253,8 @@ class TestTextbackDelivery(MissedCallCommon):
         log = self.new_call()
         error = TwilioError("Twilio error 21610: Attempt to send to unsubscribed recipient",
                                 transient=False, code=21610, status=400)
-        sent = self.miss(log, outcomes=[error])
+        with self.text_back_fails():
+            sent = self.miss(log, outcomes=[error])
         self.assertEqual(len(sent), 1)
         self.assertEqual(log.textback_state, "failed")
         self.assertIn("21610", log.textback_error)
@@ -261,18 +264,19 @@ class TestTextbackDelivery(MissedCallCommon):
 
     def test_retry_button_queues_a_failed_text_again(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioError("Twilio error 30003", transient=False, code=30003)])
+        with self.text_back_fails():
+            self.miss(log, outcomes=[TwilioError("Twilio error 30003", transient=False, code=30003)])
         log.action_retry_textback()
         self.assertEqual((log.textback_state, log.textback_attempts), ("outgoing", 0))
         with self.mock_twilio_send() as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual(len(recorder.sent), 1)
         self.assertTrue(log.textback_sid)
 
     def test_company_without_twilio_credentials_fails_clearly(self):
         self.company.twilio_auth_token = False
         log = self.new_call()
-        with self.mock_twilio_send():
+        with self.mock_twilio_send(), self.text_back_fails():
             log._record_outcome("missed", "no-answer", 0)
         self.assertEqual(log.textback_state, "failed")
         self.assertIn("Twilio is not configured", log.textback_error)
@@ -350,17 +354,18 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
         self.assertEqual(log.textback_state, "outgoing")
         self.stop()
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual(recorder.sent, [])
         self.assertEqual((log.textback_state, log.textback_skip_reason), ("skipped", "blacklisted"))
 
     def test_a_failed_text_retried_after_stop_is_not_sent(self):
         log = self.new_call()
-        self.miss(log, outcomes=[TwilioError("Twilio error 30003", transient=False, code=30003)])
+        with self.text_back_fails():
+            self.miss(log, outcomes=[TwilioError("Twilio error 30003", transient=False, code=30003)])
         self.stop()
         log.with_user(self.manager).action_retry_textback()
         with self.mock_twilio_send() as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual(recorder.sent, [])
         self.assertEqual(log.textback_skip_reason, "blacklisted")
 
@@ -369,7 +374,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
         self.miss(log, outcomes=[TwilioError("Twilio error 503: unavailable", transient=True, status=503)])
         self.line.copy({"name": "Second line", "number": CALLER})
         with freeze_time(log.textback_next_try + timedelta(seconds=1)), self.mock_twilio_send() as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual((recorder.sent, log.textback_skip_reason), ([], "own_number"))
 
     def test_an_attempt_is_marked_possibly_sent_before_the_request_leaves(self):
@@ -399,7 +404,7 @@ class TestEverySendChecksTheCaller(MissedCallCommon):
         self.miss(log, outcomes=[TwilioError("Twilio error 503: unavailable", transient=True, status=503)])
         log.write({"textback_ambiguous": True, "textback_next_try": fields.Datetime.now() - timedelta(seconds=1)})
         with self.mock_twilio_send(existing=(message_sid(5), "sent")) as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual(len(recorder.lookups), 1, "Twilio's list was read first")
         self.assertEqual(recorder.sent, [], "the text it holds is not sent twice")
         self.assertEqual((log.textback_sid, log.textback_state), (message_sid(5), "sent"))

@@ -129,8 +129,8 @@ class TestMissedCallCrm(MissedCallCommon):
         self.assertFalse(log.crm_synced)
         self.assertFalse(log.lead_id)
         with self.mock_twilio_send() as recorder:
-            self.CallLog._cron_crm_sync(auto_commit=False)
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_crm_cron()
+            self.run_retry_cron()
         self.assertEqual(recorder.sent, [], "the text is never sent twice")
         self.assertTrue(log.crm_synced)
         self.assertTrue(log.lead_id)
@@ -155,13 +155,12 @@ class TestMissedCallCrm(MissedCallCommon):
         logs = self.new_call(1, caller="+14155550160") | self.new_call(2, caller="+14155550161")
         self.miss_without_crm(logs)
         cron = self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")
-        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
-        self.CallLog.with_context(ir_cron_progress_id=progress.id, cron_id=cron.id)._cron_crm_sync(
-            auto_commit=False, limit=1)
-        self.assertEqual((progress.done, progress.remaining), (1, 1))
-        self.CallLog.with_context(ir_cron_progress_id=progress.id, cron_id=cron.id)._cron_crm_sync(
-            auto_commit=False, limit=1)
-        self.assertEqual((progress.done, progress.remaining), (1, 0))
+        for remaining in (1, 0):
+            # Each run of the cron's job records its progress anew, as the scheduler does.
+            progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+            self.CallLog.with_context(ir_cron_progress_id=progress.id, cron_id=cron.id)._cron_crm_sync(
+                auto_commit=False, limit=1, companies=self.company)
+            self.assertEqual((progress.done, progress.remaining), (1, remaining))
         self.assertTrue(all(logs.mapped("crm_synced")))
 
     def test_one_cron_run_updates_a_batch_of_callers_as_one_at_a_time_would(self):
@@ -171,7 +170,7 @@ class TestMissedCallCrm(MissedCallCommon):
             self.new_call(n, when=WEDNESDAY_10AM_NY + timedelta(minutes=n), caller=caller)
             for n, caller in enumerate(callers, start=1)))
         self.miss_without_crm(logs)
-        self.CallLog._cron_crm_sync(auto_commit=False)
+        self.run_crm_cron()
         self.assertTrue(all(logs.mapped("crm_synced")))
         by_caller = {caller: logs.filtered(lambda log, caller=caller: log.from_number == caller)
                      for caller in set(callers)}
@@ -202,14 +201,14 @@ class TestMissedCallCrm(MissedCallCommon):
 
         with patch.object(Lead, "create", create_failing_for_bad), \
                 mute_logger("odoo.addons.crm_missed_call_textback.models.crm_call_log_crm"):
-            self.CallLog._cron_crm_sync(auto_commit=False)
+            self.run_crm_cron()
         self.assertTrue(good.crm_synced)
         self.assertTrue(good.lead_id)
         self.assertFalse(bad.crm_synced, "left for the next run")
         self.assertFalse(bad.lead_id)
         self.assertFalse(self.env["res.partner"].search_count([("phone_sanitized", "=", bad.from_number)]),
                          "nothing half-written for the failed call")
-        self.CallLog._cron_crm_sync(auto_commit=False)
+        self.run_crm_cron()
         self.assertTrue(bad.crm_synced)
         self.assertTrue(bad.lead_id)
 
@@ -231,8 +230,8 @@ class TestMissedCallCrm(MissedCallCommon):
             statements.clear()
             # The alert texts are made in the batch; each is then sent on its own (not counted here).
             with patch.object(Cursor, "execute", recording_execute), \
-                    patch.object(type(self.CallLog), "_send_alerts", lambda self, auto_commit=True: None):
-                self.CallLog._cron_crm_sync(auto_commit=False)
+                    patch.object(type(self.CallLog), "_send_alerts", lambda self, auto_commit=True, companies=None: None):
+                self.run_crm_cron()
                 self.env.flush_all()
             self.assertTrue(all(logs.mapped("crm_synced")))
             self.assertEqual(len(logs.lead_id.activity_ids), count)

@@ -1,12 +1,17 @@
-from datetime import datetime
-
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import FRIDAY_6PM_NY, TUESDAY_10PM_NY, WEDNESDAY_10AM_NY, WEDNESDAY_12_30PM_NY, MissedCallCommon
+from .common import (
+    FRIDAY_6PM_NY,
+    TUESDAY_10PM_NY,
+    WEDNESDAY_10AM_NY,
+    WEDNESDAY_12_30PM_NY,
+    MissedCallCommon,
+    scenario,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -60,18 +65,18 @@ class TestPhoneLine(MissedCallCommon):
         self.assertFalse(self.line._is_open_at(WEDNESDAY_12_30PM_NY))
         self.assertFalse(self.line._is_open_at(TUESDAY_10PM_NY))
         # 7:59 and 8:00 in New York on a Wednesday.
-        self.assertFalse(self.line._is_open_at(datetime(2026, 11, 25, 12, 59)))
-        self.assertTrue(self.line._is_open_at(datetime(2026, 11, 25, 13, 0)))
+        self.assertFalse(self.line._is_open_at(scenario(2026, 11, 25, 12, 59)))
+        self.assertTrue(self.line._is_open_at(scenario(2026, 11, 25, 13, 0)))
 
     def test_a_public_holiday_is_closed(self):
         self.env["resource.calendar.leaves"].create({
             "name": "Thanksgiving", "calendar_id": self.calendar.id,
-            "date_from": datetime(2026, 11, 26, 5, 0), "date_to": datetime(2026, 11, 27, 4, 59),
+            "date_from": scenario(2026, 11, 26, 5, 0), "date_to": scenario(2026, 11, 27, 4, 59),
         })
-        thursday_10am = datetime(2026, 11, 26, 15, 0)
+        thursday_10am = scenario(2026, 11, 26, 15, 0)
         self.assertFalse(self.line._is_open_at(thursday_10am))
         self.assertEqual(self.line._next_opening_in_words(TUESDAY_10PM_NY, "en_US"), "tomorrow at 8:00 AM")
-        wednesday_6pm = datetime(2026, 11, 25, 23, 0)
+        wednesday_6pm = scenario(2026, 11, 25, 23, 0)
         self.assertEqual(self.line._next_opening_in_words(wednesday_6pm, "en_US"), "Friday at 8:00 AM")
 
     def test_next_opening_in_words(self):
@@ -80,9 +85,9 @@ class TestPhoneLine(MissedCallCommon):
         self.assertEqual(words(WEDNESDAY_12_30PM_NY, "en_US"), "today at 1:00 PM")
         self.assertEqual(words(FRIDAY_6PM_NY, "en_US"), "Monday at 8:00 AM")
         # Saturday 1:30 New York time is still Saturday there, though Saturday 6:30 in UTC.
-        self.assertEqual(words(datetime(2026, 11, 28, 6, 30), "en_US"), "Monday at 8:00 AM")
+        self.assertEqual(words(scenario(2026, 11, 28, 6, 30), "en_US"), "Monday at 8:00 AM")
         # Sunday 23:30 in New York is Monday 4:30 UTC: Monday 8:00 is still "tomorrow" there.
-        self.assertEqual(words(datetime(2026, 11, 30, 4, 30), "en_US"), "tomorrow at 8:00 AM")
+        self.assertEqual(words(scenario(2026, 11, 30, 4, 30), "en_US"), "tomorrow at 8:00 AM")
 
     def test_line_without_calendar_is_always_open(self):
         self.line.calendar_id = False

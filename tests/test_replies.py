@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from .common import CALLER, LINE_NUMBER, MissedCallCommon, message_sid
+from .common import CALLER, LINE_NUMBER, MissedCallCommon, message_sid, scenario
 
 
 @tagged("post_install", "-at_install")
@@ -162,7 +162,7 @@ class TestCallBackMeasures(MissedCallCommon):
 
     def test_hour_and_weekday_are_those_of_the_line_timezone(self):
         # Sunday 23:30 in New York is Monday 4:30 in UTC: it counts on Sunday.
-        log = self.new_call(1, when=fields.Datetime.to_datetime("2026-11-30 04:30:00"))
+        log = self.new_call(1, when=scenario(2026, 11, 30, 4, 30))
         self.assertEqual((log.call_hour, log.call_weekday), (23, "6"))
 
     def test_lead_outcome_and_revenue_won_follow_the_lead(self):

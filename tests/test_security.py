@@ -203,7 +203,7 @@ class TestOwnDocuments(MissedCallCommon):
 
     def test_a_call_whose_lead_went_to_a_colleague_offers_no_way_to_it(self):
         with self.mock_twilio_send():
-            self.CallLog._cron_crm_sync(auto_commit=False)
+            self.run_crm_cron()
         self.assertTrue(self.mine.lead_id)
         mine = self.mine.with_user(self.salesman)
         self.assertTrue(mine.lead_readable)
@@ -220,7 +220,7 @@ class TestOwnDocuments(MissedCallCommon):
         self.env["crm.lead"].create({"name": "Earlier enquiry", "phone": self.mine.from_number,
                                      "user_id": self.colleague.id, "company_id": self.company.id})
         with self.mock_twilio_send():
-            self.CallLog._cron_crm_sync(auto_commit=False)
+            self.run_crm_cron()
         self.assertEqual(self.mine.lead_id.user_id, self.colleague)
         self.assertEqual(self.mine.user_id, self.colleague)
         mine = self.mine.with_user(self.colleague)
@@ -231,7 +231,7 @@ class TestOwnDocuments(MissedCallCommon):
     def test_texts_received_follow_the_lead_rules(self):
         Reply = self.env["crm.textback.reply"]
         with self.mock_twilio_send():
-            self.CallLog._cron_crm_sync(auto_commit=False)
+            self.run_crm_cron()
         for n, log in enumerate((self.mine, self.theirs), start=1):
             Reply._twilio_incoming_sms(self.company, {
                 "MessageSid": f"SM{900 + n:032x}", "From": log.from_number, "To": log.line_id.number, "Body": "Hi"})

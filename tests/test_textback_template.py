@@ -215,5 +215,5 @@ class TestBrokenTemplates(MissedCallCommon):
         log.with_user(self.manager).action_retry_textback()
         self.assertEqual((log.textback_state, log.textback_body), ("outgoing", "Hi there, Acme Plumbing here."))
         with self.mock_twilio_send() as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual([text["body"] for text in recorder.sent], ["Hi there, Acme Plumbing here."])

@@ -72,7 +72,7 @@ class TestWhoIsNotTexted(MissedCallCommon):
         self.assertEqual(log.textback_state, "undelivered")
         self.assertIn("landline", log.textback_error)
         with self.mock_twilio_send() as recorder:
-            self.CallLog._cron_textback_retry(auto_commit=False)
+            self.run_retry_cron()
         self.assertEqual(recorder.sent, [], "an undelivered text is never sent again")
         self.assertTrue(self.env["crm.sms.unreachable"].search([("number", "=", CALLER)]))
         later = self.new_call(2, when=fields.Datetime.now() + timedelta(days=3))
@@ -81,13 +81,15 @@ class TestWhoIsNotTexted(MissedCallCommon):
 
     def test_not_a_mobile_number_error_from_the_api_is_remembered(self):
         log = self.new_call(1)
-        self.miss(log, outcomes=[TwilioError("Twilio error 21614: not a mobile", transient=False, code=21614)])
+        with self.text_back_fails():
+            self.miss(log, outcomes=[TwilioError("Twilio error 21614: not a mobile", transient=False, code=21614)])
         self.assertEqual(log.textback_state, "failed")
         self.assertTrue(self.env["crm.sms.unreachable"].search([("number", "=", CALLER)]))
 
     def test_recipient_who_replied_stop_at_twilio_is_blacklisted(self):
         log = self.new_call(1)
-        self.miss(log, outcomes=[TwilioError("Twilio error 21610: unsubscribed", transient=False, code=21610)])
+        with self.text_back_fails():
+            self.miss(log, outcomes=[TwilioError("Twilio error 21610: unsubscribed", transient=False, code=21610)])
         self.assertTrue(self.env["phone.blacklist"].search([("number", "=", CALLER)]))
         later = self.new_call(2, when=WEDNESDAY_10AM_NY + timedelta(days=3))
         self.miss(later)

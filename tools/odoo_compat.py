@@ -32,3 +32,24 @@ else:
 # res.users.groups_id became group_ids, res.groups.users became user_ids in 19.
 USER_GROUPS_FIELD = "group_ids" if ODOO_MAJOR >= 19 else "groups_id"
 GROUP_USERS_FIELD = "user_ids" if ODOO_MAJOR >= 19 else "users"
+
+
+# --- Cron progress ---------------------------------------------------------------
+# 19 replaced ir.cron._notify_progress (deprecated, with a warning) by _commit_progress,
+# which adds to the count done and commits; 18 has _notify_progress alone.
+def commit_progress(env, processed, remaining, commit=True):
+    """Tell the cron scheduler that ``processed`` items were done and ``remaining`` wait
+    (it runs the cron again at once while some do), and commit when ``commit``."""
+    Cron = env["ir.cron"]
+    if hasattr(Cron, "_commit_progress"):
+        if commit:
+            Cron._commit_progress(processed, remaining=remaining)
+            return
+        # What _commit_progress records, without its commit (a test's transaction).
+        progress = env["ir.cron.progress"].sudo().browse(env.context.get("ir_cron_progress_id"))
+        if progress:
+            progress.write({"done": progress.done + processed, "remaining": remaining})
+        return
+    Cron._notify_progress(done=processed, remaining=remaining)
+    if commit:
+        env.cr.commit()  # pylint: disable=invalid-commit

@@ -45,8 +45,9 @@ def twilio_lines_sms_api(base):
                     status_callback=get_twilio_status_callback_url(company, uuid),
                     messaging_service_sid=line.messaging_service_sid or None)
             except twilio_api.TwilioError as error:
-                failure = self._twilio_error_code_to_odoo_state({"code": error.code, "message": str(error)})
-                return {"uuid": uuid, "state": failure, "failure_type": failure, "failure_reason": str(error)}
+                reason = error.describe(self.env)
+                failure = self._twilio_error_code_to_odoo_state({"code": error.code, "message": reason})
+                return {"uuid": uuid, "state": failure, "failure_type": failure, "failure_reason": reason}
             return {"uuid": uuid, "state": "sent", "failure_type": False, "failure_reason": False,
                     "sms_twilio_sid": sid}
 

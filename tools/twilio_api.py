@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from odoo.tools.translate import LazyTranslate
+from odoo.tools.translate import LazyGettext, LazyTranslate
 
 _lt = LazyTranslate(__name__)
 
@@ -40,7 +40,8 @@ class TwilioError(Exception):
     ``transient``: trying again later may succeed. ``ambiguous``: the request may have
     reached Twilio before the connection failed, so the text may exist already.
     ``retry_after``: seconds Twilio asked us to wait (429, 503), if it said so.
-    ``message`` may be a lazy translation, formatted with ``params`` when shown."""
+    ``message`` may be a lazy translation, formatted with ``params``: ``describe(env)``
+    gives it in the language of ``env``, ``str()`` in English (for the server's log)."""
 
     def __init__(self, message, *, transient, code=None, status=None, ambiguous=False, retry_after=None,
                  params=None):
@@ -53,9 +54,18 @@ class TwilioError(Exception):
         self.ambiguous = ambiguous
         self.retry_after = retry_after
 
+    def describe(self, env):
+        """What went wrong, for people: in the language of ``env`` (English without one)."""
+        return self._format(env._(self.message) if isinstance(self.message, LazyGettext) else self.message)
+
     def __str__(self):
-        text = str(self.message)
-        return text % self.params if self.params else text
+        # Never str() of the lazy message: outside a request it has no language to look
+        # up, and Odoo logs a warning with a stack trace for each failure.
+        english = self.message._translate("en_US") if isinstance(self.message, LazyGettext) else self.message
+        return self._format(english)
+
+    def _format(self, text):
+        return str(text) % self.params if self.params else str(text)
 
 
 # What went wrong on the way to Twilio, by the exception requests raised, and whether

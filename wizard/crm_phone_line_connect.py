@@ -92,10 +92,10 @@ class CrmPhoneLineConnect(models.TransientModel):
             return self.env._("Twilio refused the Account SID and Auth Token of %s: copy them again from the "
                      "Twilio Console (Account Info) into CRM settings.", (company or self.company_id).name)
         if error.status is None and not error.transient:  # no credentials at all
-            return str(error)
+            return error.describe(self.env)
         if error.status == 404:
             return self.env._("Twilio does not know this account: check the Account SID in CRM settings.")
-        return str(error)
+        return error.describe(self.env)
 
     def _reopen(self):
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
