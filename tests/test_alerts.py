@@ -67,6 +67,21 @@ class TestAlerts(TwilioWebhookCase):
         self.assertNotIn("/odoo/crm.lead/", sends[0]["Body"])
         self.assertIn("Call back within 5 minutes.", sends[0]["Body"])
 
+    def test_a_cron_run_under_another_company_context_alerts_with_the_link(self):
+        # The scheduler's context may allow companies the on-call user is not in: his access
+        # to the lead is judged in his own companies, never an AccessError failing the batch.
+        self.incoming_call(1)
+        self.dial_status(1, status="no-answer")
+        CallLog = self.CallLog.with_context(allowed_company_ids=self.other_company.ids)
+        with self.spy_requests() as requests_sent:
+            CallLog._cron_crm_sync(auto_commit=False, companies=self.made_companies())
+        log = self.CallLog.search([("call_sid", "=", call_sid(1))])
+        self.assertTrue(log.crm_synced and log.lead_id)
+        sends = [dict(call.kwargs["data"]) for call in requests_sent.call_args_list
+                 if call.args[2].endswith("/Messages.json")]
+        self.assertEqual(len(sends), 1)
+        self.assertIn(f"/odoo/crm.lead/{log.lead_id.id}", sends[0]["Body"])
+
     def test_a_line_that_alerts_by_email_keeps_odoo_activity_email(self):
         self.line.alert_channel = "email"
         log, sends = self.missed_call()

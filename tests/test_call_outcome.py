@@ -1,3 +1,4 @@
+import logging
 from contextlib import nullcontext
 from datetime import timedelta
 from unittest.mock import patch
@@ -8,8 +9,10 @@ from odoo import fields
 from odoo.tests import tagged
 
 from ..models.crm_call_log import TwilioReplayExpired
+from ..tools import twilio_api
 from ..tools.twilio_api import TwilioError
 from .common import (
+    CALL_LOG_LOGGER,
     CALLER,
     FRIDAY_6PM_NY,
     LINE_NUMBER,
@@ -272,6 +275,21 @@ class TestTextbackDelivery(MissedCallCommon):
             self.run_retry_cron()
         self.assertEqual(len(recorder.sent), 1)
         self.assertTrue(log.textback_sid)
+
+    def test_a_failed_attempt_logs_one_english_line_and_no_translation_warning(self):
+        # A cron has no request and no user language: the error must not be looked up in one.
+        error = TwilioError(twilio_api.NOT_SENT_REFUSED, transient=True)
+        with self.assertNoLogs("odoo.tools.translate", "WARNING"):
+            self.assertIn("connection refused", str(error))
+        log = self.new_call()
+        # logging.INFO, not "INFO": Odoo names its level 25 "INFO" too.
+        with self.assertNoLogs("odoo.tools.translate", "WARNING"), \
+                self.assertLogs(CALL_LOG_LOGGER, logging.INFO) as logged:
+            self.miss(log, outcomes=[error])
+        retries = [record for record in logged.records if "will be tried again" in record.getMessage()]
+        self.assertEqual(len(retries), 1)
+        self.assertFalse(retries[0].exc_info or retries[0].stack_info, "one line, no stack trace")
+        self.assertIn("connection refused", log.textback_error)
 
     def test_company_without_twilio_credentials_fails_clearly(self):
         self.company.twilio_auth_token = False

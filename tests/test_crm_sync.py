@@ -6,11 +6,18 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.sql_db import Cursor
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import format_datetime, mute_logger
 
 from ..models.crm_call_log_crm import CRM_BATCH_SIZE
-from .common import CALLER, WEDNESDAY_10AM_NY, MissedCallCommon, call_sid
+from .common import (
+    CALLER,
+    OTHER_ACCOUNT_SID,
+    OTHER_AUTH_TOKEN,
+    WEDNESDAY_10AM_NY,
+    MissedCallCommon,
+    call_sid,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -150,6 +157,23 @@ class TestMissedCallCrm(MissedCallCommon):
         with self.mock_twilio_send():
             for log in logs:
                 log._record_outcome("missed", "no-answer", 0)
+
+    def test_a_cron_run_for_some_companies_leaves_the_work_of_the_others_waiting(self):
+        other = self.env["res.company"].create({"name": "Other Co", "country_id": self.us.id,
+                                                "twilio_account_sid": OTHER_ACCOUNT_SID,
+                                                "twilio_auth_token": OTHER_AUTH_TOKEN})
+        other_user = new_test_user(self.env, login="mctb_other_seller", groups="sales_team.group_sale_salesman",
+                                   company_id=other.id, company_ids=[(6, 0, other.ids)])
+        other_line = self.env["crm.phone.line"].create({
+            "name": "Other line", "number": "+14155550171", "forward_to": "+14155550172",
+            "company_id": other.id, "user_id": other_user.id, "alert_channel": "email"})
+        ours, theirs = self.new_call(1), self.new_call(2, line=other_line)
+        self.miss_without_crm(ours | theirs)
+        self.CallLog._cron_crm_sync(auto_commit=False, companies=self.company)
+        self.assertEqual((ours.crm_synced, theirs.crm_synced), (True, False))
+        self.CallLog._cron_crm_sync(auto_commit=False, companies=other)
+        self.assertTrue(theirs.crm_synced)
+        self.assertEqual(self.CallLog._companies_domain(None), [], "the scheduler's run: every company's work")
 
     def test_a_cron_run_that_leaves_calls_waiting_tells_the_scheduler_to_run_again(self):
         logs = self.new_call(1, caller="+14155550160") | self.new_call(2, caller="+14155550161")

@@ -1,3 +1,4 @@
+from collections import Counter
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -91,6 +92,15 @@ class TestAccess(MissedCallCommon):
                           "crm.missed.call.simulation"):
                 with self.subTest(user=user.login, model=model), self.assertRaises(AccessError):
                     self.env[model].with_user(user).search([])
+
+    def test_the_add_on_settings_have_labels_of_their_own(self):
+        # Odoo warns when two fields of a model share a label: Discuss's "Account SID" is one.
+        fields_ = self.env["res.config.settings"]._fields
+        labels = Counter(field.string for field in fields_.values())
+        for name, field in fields_.items():
+            if name.startswith("missed_call_"):
+                with self.subTest(field=name):
+                    self.assertEqual(labels[field.string], 1, field.string)
 
     def test_settings_edit_the_company_credentials(self):
         admin = self.env.ref("base.user_admin")

@@ -1,9 +1,14 @@
-"""What an upgrade from an earlier version of the add-on does to the data it finds."""
+"""What an upgrade from an earlier version of the add-on does to the data it finds, and what
+its uninstall undoes."""
 import importlib.util
 from pathlib import Path
+from unittest.mock import patch
 
 from odoo.tests import tagged
+from odoo.tools import sql
 
+from ..hooks import uninstall_hook
+from ..models.res_partner import PHONE_SANITIZED_INDEX
 from .common import MissedCallCommon
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -32,3 +37,73 @@ class TestUpgrade(MissedCallCommon):
         migration("1.1.0", "post")(self.env.cr, "18.0.1.0.0")
         self.env.invalidate_all()
         self.assertEqual((waiting.textback_state, accepted.textback_state), ("outgoing", "queued"))
+
+    def test_from_1_0_the_claims_on_odoo_phone_fields_go_and_the_fields_stay(self):
+        fields_by_model = {
+            model: self.env["ir.model.fields"]._get(model, "phone_sanitized") for model in ("res.partner", "res.users")}
+        self.env["ir.model.data"].search([
+            ("module", "=", "crm_missed_call_textback"), ("model", "=", "ir.model.fields"),
+            ("res_id", "in", [field.id for field in fields_by_model.values()])]).unlink()
+        # As 1.0's redeclared field made them.
+        self.env["ir.model.data"].create([{
+            "module": "crm_missed_call_textback", "name": f"field_{model.replace('.', '_')}__phone_sanitized",
+            "model": "ir.model.fields", "res_id": field.id} for model, field in fields_by_model.items()])
+        others = self.env["ir.model.data"].search([
+            ("module", "!=", "crm_missed_call_textback"), ("model", "=", "ir.model.fields"),
+            ("res_id", "in", [field.id for field in fields_by_model.values()])])
+        migration("1.1.2", "pre")(self.env.cr, "18.0.1.1.1")
+        self.env.invalidate_all()
+        self.assertFalse(self.env["ir.model.data"].search_count([
+            ("module", "=", "crm_missed_call_textback"), ("model", "=", "ir.model.fields"),
+            ("res_id", "in", [field.id for field in fields_by_model.values()])]))
+        self.assertTrue(all(field.exists() for field in fields_by_model.values()))
+        self.assertEqual(others.exists(), others, "Odoo's own modules keep their claims")
+
+    def test_from_1_0_the_early_status_table_goes_and_the_contact_index_becomes_the_add_on_own(self):
+        # As 1.0 left them: crm.textback.early.status's table, with a row and its foreign
+        # key, and the index its redeclared field made under Odoo's name for it.
+        self.env.cr.execute("""
+            CREATE TABLE crm_textback_early_status (
+                id serial PRIMARY KEY, message_sid varchar, status varchar, error_code varchar,
+                company_id integer REFERENCES res_company(id) ON DELETE CASCADE);
+            INSERT INTO crm_textback_early_status (message_sid, status, company_id) VALUES ('SM1', 'sent', %s);
+            ALTER INDEX res_partner_missed_call_phone_sanitized_index RENAME TO res_partner__phone_sanitized_index;
+        """, [self.company.id])
+        migration("1.1.2", "post")(self.env.cr, "18.0.1.1.1")
+        self.assertFalse(sql.table_exists(self.env.cr, "crm_textback_early_status"))
+        self.assertFalse(sql.index_exists(self.env.cr, "res_partner__phone_sanitized_index"))
+        self.assertTrue(sql.index_exists(self.env.cr, PHONE_SANITIZED_INDEX))
+
+    def test_a_new_install_runs_no_migration(self):
+        for version, stage in (("1.1.0", "post"), ("1.1.2", "pre"), ("1.1.2", "post")):
+            with self.subTest(version=version, stage=stage), patch.object(type(self.env.cr), "execute") as execute:
+                migration(version, stage)(self.env.cr, None)
+                execute.assert_not_called()
+
+
+@tagged("post_install", "-at_install")
+class TestUninstall(MissedCallCommon):
+    """What uninstalling the add-on must undo besides Odoo's own removal (checked whole,
+    against the database before the install, by scripts/test-odoo-runner)."""
+
+    def test_the_contact_phone_index_is_the_add_on_own_and_goes_with_it(self):
+        self.assertTrue(sql.index_exists(self.env.cr, PHONE_SANITIZED_INDEX))
+        field = self.env["ir.model.fields"]._get("res.users", "phone_sanitized")
+        self.assertFalse(self.env["ir.model.data"].search_count([
+            ("module", "=", "crm_missed_call_textback"), ("model", "=", "ir.model.fields"), ("res_id", "=", field.id)]),
+            "the add-on owns none of Odoo's fields")
+        self.new_call()
+        uninstall_hook(self.env)
+        self.assertFalse(sql.index_exists(self.env.cr, PHONE_SANITIZED_INDEX))
+        self.env.cr.execute("SELECT count(*) FROM crm_call_log")
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "no call keeps its line from being removed")
+
+    def test_demo_data_made_through_the_crm_belongs_to_the_add_on(self):
+        CallLog = self.CallLog.with_context(tracking_disable=True)
+        log = CallLog._generate_demo_follow_up(self.line.id)
+        xmlids = {record: record.get_external_id()[record.id]
+                  for record in (log.lead_id, log.partner_id, log.voicemail_attachment_id)}
+        for record, xmlid in xmlids.items():
+            with self.subTest(model=record._name):
+                self.assertTrue(xmlid.startswith("crm_missed_call_textback.demo_follow_up_"), xmlid)
+        self.assertFalse(self.company.get_external_id()[self.company.id], "nothing made before is claimed")
