@@ -81,7 +81,8 @@ setup_addons_dir() {
     key=$(printf '%s|%s' "$MODULE_DIR" "$ODOO_HOME" | sha1sum | cut -c1-12)
     ADDONS_DIR="$MCTB_WORK_DIR/addons-$key"
     mkdir -p "$ADDONS_DIR"
-    ln -sfn "$MODULE_DIR" "$ADDONS_DIR/$MODULE"
+    # Left as they are when right: runs started at once (.ci/run) read them meanwhile.
+    [ "$(readlink "$ADDONS_DIR/$MODULE")" = "$MODULE_DIR" ] || ln -sfn "$MODULE_DIR" "$ADDONS_DIR/$MODULE"
     ODOO_CONF="$MCTB_WORK_DIR/odoo-$key.conf"
     write_odoo_conf "$ODOO_CONF" "$ADDONS_DIR"
     export PYTHONPATH="$ODOO_HOME${PYTHONPATH:+:$PYTHONPATH}"
@@ -91,13 +92,14 @@ setup_addons_dir() {
 write_odoo_conf() {
     local conf=$1 addons_dir=$2 addons_path="$ODOO_HOME/odoo/addons"
     [ -d "$ODOO_HOME/addons" ] && addons_path="$ODOO_HOME/addons,$addons_path"
-    cat > "$conf" <<CONF
+    cat > "$conf.$$" <<CONF
 [options]
 addons_path = $addons_path,$addons_dir
 data_dir = $MCTB_WORK_DIR/data
 db_user = ${PGUSER:-$(id -un)}
 http_interface = 127.0.0.1
 CONF
+    mv "$conf.$$" "$conf"  # whole, for a run reading it meanwhile
 }
 
 # module_at REF: an addons folder holding the add-on as it was at REF, a commit of this
@@ -119,19 +121,71 @@ module_at() {
 # without their demo data, made once and kept (a test copies it: createdb -T).
 ensure_template() {
     local db=$1 modules=$2 demo=$3
-    psql -d postgres -Atc "select 1 from pg_database where datname = '$db'" | grep -q 1 && return 0
-    echo "Creating the template database $db ($modules, demo data: $demo), once" >&2
-    dropdb --if-exists "${db}_tmp"
-    install_modules "${db}_tmp" "$modules" $(demo_flag "$demo") --log-level=warn
-    psql -d postgres -qc "ALTER DATABASE ${db}_tmp RENAME TO $db"
+    template_exists "$db" && return 0
+    # Runs started at once (.ci/run) make it once: the others wait for it.
+    mkdir -p "$MCTB_WORK_DIR"
+    exec {lock}>"$MCTB_WORK_DIR/$db.lock"
+    flock "$lock"
+    if ! template_exists "$db"; then
+        echo "Creating the template database $db ($modules, demo data: $demo), once" >&2
+        dropdb --if-exists "${db}_tmp"
+        install_modules "${db}_tmp" "$modules" $(demo_flag "$demo") --log-level=warn
+        # Its asset bundles too: a copy then makes only those the add-on's assets change.
+        pregenerate_assets "${db}_tmp"
+        psql -d postgres -qc "ALTER DATABASE ${db}_tmp RENAME TO $db"
+    fi
+    flock -u "$lock"
+    exec {lock}>&-
+}
+
+template_exists() {
+    psql -d postgres -Atc "select 1 from pg_database where datname = '$1'" | grep -q 1
 }
 
 # template_db PREFIX MODULES with|without: the name of the template database of MODULES
 # (with or without demo data) on this Odoo and Python.
 template_db() {
     local key
-    key=$(printf '%s|%s|%s|%s' "$2" "$(sha1sum "$ODOO_HOME/odoo/release.py")" "$ODOO_PYTHON" "$3" | sha1sum | cut -c1-10)
+    # "assets": templates hold their generated asset bundles (made anew when this changes).
+    key=$(printf '%s|%s|%s|%s|assets' "$2" "$(sha1sum "$ODOO_HOME/odoo/release.py")" "$ODOO_PYTHON" "$3" \
+        | sha1sum | cut -c1-10)
     echo "${1}_$key"
+}
+
+# pregenerate_assets DB [BUNDLE...]: asset bundles (all those Odoo's pages call, by
+# default) generated and committed now, as Odoo's runner does before its browser tests:
+# a bundle generated in a test's transaction is rolled back with it, and made again by
+# the next test.
+pregenerate_assets() {
+    local db=$1 code
+    shift
+    if [ $# -eq 0 ]; then
+        code="env['ir.qweb']._pregenerate_assets_bundles()"
+    else
+        code="for b in '$*'.split(): env['ir.qweb']._get_asset_bundle(b).js(); env['ir.qweb']._get_asset_bundle(b).css()"
+    fi
+    printf '%s\nenv.cr.commit()\n' "$code" \
+        | "$ODOO_PYTHON" "$ODOO_HOME/odoo-bin" shell -c "$ODOO_CONF" -d "$db" --no-http --log-level=warn >/dev/null \
+        || die "could not generate the asset bundles of $db"
+}
+
+# as_odoo_builds ODOO-BIN-ARGS...: odoo-bin as Odoo.sh and OCA-style builds run the tests:
+# without the Twilio API stand-in (no npm there) nor Hypothesis (a shadowing package that
+# fails to import hides it here); the tests that need them are reported as skipped.
+as_odoo_builds() {
+    local hidden="$MCTB_WORK_DIR/hidden-test-tools"
+    if [ ! -f "$hidden/hypothesis/__init__.py" ]; then
+        mkdir -p "$hidden/hypothesis"
+        echo 'raise ImportError("Hypothesis is hidden: Odoo.sh and OCA-style builds do not install it")' \
+            > "$hidden/hypothesis/__init__.py.$$"
+        mv "$hidden/hypothesis/__init__.py.$$" "$hidden/hypothesis/__init__.py"
+    fi
+    env -u MCTB_TWILIO_STAND_IN_URL PYTHONPATH="$hidden:$PYTHONPATH" "$ODOO_PYTHON" "$ODOO_HOME/odoo-bin" "$@"
+}
+
+# test_summary LOG ODOO_BIN_EXIT_CODE [LABEL]: the tests' counts and skips in Odoo's log; fails on a failure.
+test_summary() {
+    "$ODOO_PYTHON" "$MODULE_DIR/scripts/odoo_test_summary.py" "$@"
 }
 
 # check_log LOG STAGE: fails on a WARNING, ERROR or CRITICAL line that is not Odoo's own notice.

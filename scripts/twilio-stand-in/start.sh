@@ -3,12 +3,16 @@
 # validated against Twilio's own spec. Sourced by scripts/test after scripts/lib.sh.
 # shellcheck shell=bash
 
-start_twilio_stand_in() {
-    local src dir port log
+# Installs Prism (npm ci, pinned by package-lock.json) and writes the description it
+# serves, once: runs started at once (.ci/run) wait for the first.
+install_twilio_stand_in() {
+    local src dir
     src="$MODULE_DIR/scripts/twilio-stand-in"
     dir="$MCTB_WORK_DIR/twilio-stand-in"
     require_system_tool npm "nodejs npm" "the Twilio API stand-in runs on Node.js 18 or newer"
     mkdir -p "$dir"
+    exec {lock}>"$dir.lock"
+    flock "$lock"
     if ! cmp -s "$src/package-lock.json" "$dir/package-lock.json" || [ ! -x "$dir/node_modules/.bin/prism" ]; then
         echo "Installing the Twilio API stand-in (Prism) in $dir" >&2
         cp "$src/package.json" "$src/package-lock.json" "$dir/"
@@ -17,11 +21,20 @@ start_twilio_stand_in() {
     # Twilio's REST API (Messages) and Lookup v2 (line type), in one description.
     local specs="$dir/node_modules/@twilio-alpha/mcp/twilio-oai/spec/json"
     TWILIO_SPEC="$dir/twilio_api.json"
-    "$ODOO_PYTHON" "$src/merge_specs.py" "$TWILIO_SPEC" \
+    "$ODOO_PYTHON" "$src/merge_specs.py" "$TWILIO_SPEC.tmp" \
         "$specs/twilio_api_v2010.json" "$specs/twilio_lookups_v2.json" \
         || die "could not read Twilio's OpenAPI descriptions in $specs"
+    mv "$TWILIO_SPEC.tmp" "$TWILIO_SPEC"
+    flock -u "$lock"
+    exec {lock}>&-
+}
+
+start_twilio_stand_in() {
+    local dir port log
+    dir="$MCTB_WORK_DIR/twilio-stand-in"
+    install_twilio_stand_in
     port=$(free_port)
-    log="$MCTB_WORK_DIR/twilio-stand-in.log"
+    log="$MCTB_WORK_DIR/twilio-stand-in-$ODOO_VERSION.log"
     "$dir/node_modules/.bin/prism" mock --host 127.0.0.1 --port "$port" "$TWILIO_SPEC" >"$log" 2>&1 &
     TWILIO_STAND_IN_PID=$!
     for _ in $(seq 1 120); do
