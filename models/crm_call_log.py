@@ -777,6 +777,26 @@ class CrmCallLog(models.Model):
         """The crons' work of ``companies`` only; all of it when ``companies`` is None."""
         return [] if companies is None else [("company_id", "in", companies.ids)]
 
+    def _under_lock(self, work, auto_commit):
+        """``work()`` on the logs of ``self`` that no other transaction holds (a text being
+        sent), locked, then committed (when ``auto_commit``); return whether it ran. A row
+        another transaction changed since this one began (a status callback, a STOP) fails
+        the lock with a serialization error: the work is then left for the next run of the
+        cron, which the scheduler runs again, never lost and no error."""
+        try:
+            locked = self._lock_rows_not_held()
+            if locked:
+                work(locked)
+            self._commit(auto_commit)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            if not auto_commit:
+                raise
+            self.env.cr.rollback()
+            _logger.info("Calls %s left for the next run: changed by another transaction meanwhile",
+                         ", ".join(self.mapped("call_sid")))
+            return False
+        return True
+
     def _try_lock(self):
         """Lock this log's row for the transaction, or return False if another one holds it."""
         self.ensure_one()
@@ -792,8 +812,11 @@ class CrmCallLog(models.Model):
         holds (unless ``skip_locked``: they are left out); return the logs locked, read again."""
         if not self:
             return self
+        # A serialization failure here (the row changed since this transaction began) is the
+        # lock working: the caller's transaction is tried again, not an error to log.
         self.env.cr.execute(SQL("SELECT id FROM crm_call_log WHERE id IN %s ORDER BY id FOR UPDATE %s",
-                                tuple(self.ids), SQL("SKIP LOCKED") if skip_locked else SQL()))
+                                tuple(self.ids), SQL("SKIP LOCKED") if skip_locked else SQL()),
+                            log_exceptions=False)
         locked_ids = {row[0] for row in self.env.cr.fetchall()}
         self.invalidate_recordset()
         return self.filtered(lambda log: log.id in locked_ids)

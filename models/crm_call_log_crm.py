@@ -31,18 +31,22 @@ class CrmCallLogCrm(models.Model):
         for the next run, never lost."""
         domain = self._crm_pending_domain() + self._companies_domain(companies)
         pending = self.search(domain, order="call_start, id", limit=limit)
+        left = False
         for batch in split_every(CRM_BATCH_SIZE, pending.ids, self.browse):
-            locked = batch._lock_unsynced()
-            if locked and not locked._crm_sync_safely():
-                # One call's failure must not hold back the others.
-                for log in locked:
-                    log._crm_sync_safely()
-            # Release the calls' rows: their status callbacks wait for them.
-            self._commit(auto_commit)
+            # Release the calls' rows when done: their status callbacks wait for them.
+            left |= not batch._under_lock(lambda locked: locked._crm_sync_locked(), auto_commit)
             self._send_alerts(auto_commit, companies=companies)
         # The scheduler runs the cron again at once while calls remain.
-        remaining = self.search_count(domain) if len(pending) == limit else 0
+        remaining = self.search_count(domain) if len(pending) == limit or left else 0
         commit_progress(self.env, len(pending), remaining, commit=auto_commit)
+
+    def _crm_sync_locked(self):
+        """:meth:`_crm_sync` of the logs of ``self`` (locked) still waiting for it."""
+        logs = self.filtered(lambda log: not log.crm_synced)
+        if logs and not logs._crm_sync_safely():
+            # One call's failure must not hold back the others.
+            for log in logs:
+                log._crm_sync_safely()
 
     @api.model
     def _crm_pending_domain(self):
@@ -52,11 +56,6 @@ class CrmCallLogCrm(models.Model):
             # Not while its first text-back attempt is on its way: the text goes first.
             "|", ("textback_state", "!=", "outgoing"), ("textback_attempts", ">", 0),
         ]
-
-    def _lock_unsynced(self):
-        """The logs of ``self`` still waiting for their CRM update, locked for the
-        transaction; those another transaction holds (a text being sent) are left out."""
-        return self._lock_rows_not_held().filtered(lambda log: not log.crm_synced)
 
     def _crm_sync_safely(self):
         """Update the CRM, all or nothing; return whether it was done. A failure is logged

@@ -83,10 +83,8 @@ class CrmCallLogVoicemail(models.Model):
                            ("voicemail_next_try", "<=", fields.Datetime.now()),
                            *self._companies_domain(companies)], limit=limit, order="id")
         for log in due:
-            locked = log._lock_rows_not_held()
-            if locked and locked.voicemail_state == "recorded":
-                locked._store_voicemail()
-            self._commit(auto_commit)
+            log._under_lock(lambda locked: locked.voicemail_state == "recorded" and locked._store_voicemail(),
+                            auto_commit)
 
     def _store_voicemail(self):
         self.ensure_one()

@@ -39,5 +39,5 @@ class CrmCaller(models.Model):
                SET last_call_at = GREATEST(crm_caller.last_call_at, EXCLUDED.last_call_at),
                    write_uid = EXCLUDED.write_uid,
                    write_date = EXCLUDED.write_date
-        """, rows)
+        """, rows, log_exceptions=False)  # a serialization failure here is the lock working: retried
         self.invalidate_model()

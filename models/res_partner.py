@@ -18,9 +18,10 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     def init(self):
-        super().init()
+        res = super().init()
         sql.create_index(self.env.cr, PHONE_SANITIZED_INDEX, self._table, ['"phone_sanitized"'],
                          where='"phone_sanitized" IS NOT NULL')
+        return res
 
     @api.model
     def _missed_call_find_by_numbers(self, company, numbers, by_digits=True):

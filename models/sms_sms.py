@@ -96,7 +96,7 @@ class SmsSms(models.Model):
             # The mark must outlive a crash.
             self.env.cr.commit()  # pylint: disable=invalid-commit
             # Held until the answer is written: a status callback of this text waits for it.
-            self.env.cr.execute("SELECT id FROM sms_sms WHERE id = %s FOR UPDATE", [self.id])
+            self.env.cr.execute("SELECT id FROM sms_sms WHERE id = %s FOR UPDATE", [self.id], log_exceptions=False)
             self.invalidate_recordset()
             if self.state != "outgoing":
                 return False

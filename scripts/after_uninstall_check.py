@@ -6,6 +6,7 @@ Opens the views the add-on extended (leads, contacts, users' preferences, settin
 digests), makes a lead and a contact with a phone number as a salesperson would, reads
 them back, and rolls everything back. Prints ``after-uninstall: ok`` or raises.
 """
+# ruff: noqa: F821
 # pylint: disable=undefined-variable  (env is the shell's)
 assert not env["ir.module.module"].search_count(
     [("name", "=", "crm_missed_call_textback"), ("state", "!=", "uninstalled")]), "the add-on is still installed"

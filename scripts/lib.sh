@@ -188,9 +188,10 @@ test_summary() {
     "$ODOO_PYTHON" "$MODULE_DIR/scripts/odoo_test_summary.py" "$@"
 }
 
-# check_log LOG STAGE: fails on a WARNING, ERROR or CRITICAL line that is not Odoo's own notice.
+# check_log LOG STAGE [--allow LOGGER PATTERN ...]: fails on a WARNING, ERROR or CRITICAL
+# line that is not Odoo's own notice (nor one allowed).
 check_log() {
-    "$ODOO_PYTHON" "$MODULE_DIR/scripts/check_odoo_log.py" "$1" "$2"
+    "$ODOO_PYTHON" "$MODULE_DIR/scripts/check_odoo_log.py" "$@"
 }
 
 odoo_bin() {

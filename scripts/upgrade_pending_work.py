@@ -17,6 +17,7 @@ line (``pending-work: {...}``), read by scripts/test-upgrade.
 import json
 import os
 
+# ruff: noqa: F821
 # pylint: disable=undefined-variable  (env is the shell's)
 ACCOUNT_SID = "AC" + "7" * 32
 AUTH_TOKEN = "7" * 32

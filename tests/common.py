@@ -176,7 +176,8 @@ class SuiteClock:
         cls.startClassPatcher(freeze_time(cls.test_now, tick=True))
         super().setUpClass()
         # A TransactionCase's cursor gives PostgreSQL's time of the transaction (the real one).
-        cls.startClassPatcher(patch.object(cls.cr, "now", lambda: dt.datetime.now()))
+        # (Looked up at each call: the class the clock's freezer puts in datetime then.)
+        cls.startClassPatcher(patch.object(cls.cr, "now", lambda: dt.datetime.now()))  # noqa: PLW0108
         cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM res_company")
         cls._last_company_before = cls.env.cr.fetchone()[0]
 

@@ -1,8 +1,11 @@
 import json
+import logging
 import re
 from collections import Counter
 from datetime import timedelta
 from unittest.mock import patch
+
+from psycopg2.errors import SerializationFailure
 
 from odoo import fields
 from odoo.sql_db import Cursor
@@ -11,6 +14,7 @@ from odoo.tools import format_datetime, mute_logger
 
 from ..models.crm_call_log_crm import CRM_BATCH_SIZE
 from .common import (
+    CALL_LOG_LOGGER,
     CALLER,
     OTHER_ACCOUNT_SID,
     OTHER_AUTH_TOKEN,
@@ -175,6 +179,24 @@ class TestMissedCallCrm(MissedCallCommon):
         self.assertTrue(theirs.crm_synced)
         self.assertEqual(self.CallLog._companies_domain(None), [], "the scheduler's run: every company's work")
 
+    def test_calls_changed_by_another_transaction_meanwhile_are_left_for_the_next_run(self):
+        logs = self.new_call(1, caller="+14155550160") | self.new_call(2, caller="+14155550161")
+        self.miss_without_crm(logs)
+        cron = self.env.ref("crm_missed_call_textback.ir_cron_missed_call_crm")
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+        changed = SerializationFailure("could not serialize access due to concurrent update")
+        # As the scheduler runs it (committing), the transaction's commits and rollback faked.
+        with patch.object(type(self.CallLog), "_lock_rows_not_held", side_effect=changed), \
+                patch.object(self.env.cr, "commit"), patch.object(self.env.cr, "rollback"), \
+                self.assertLogs(CALL_LOG_LOGGER, logging.INFO) as logged:
+            self.CallLog.with_context(ir_cron_progress_id=progress.id, cron_id=cron.id)._cron_crm_sync(
+                companies=self.company)
+        self.assertFalse(any(logs.mapped("crm_synced")))
+        self.assertEqual(progress.remaining, 2, "the scheduler runs the cron again at once")
+        self.assertIn("left for the next run", logged.output[0])
+        self.run_crm_cron()
+        self.assertTrue(all(logs.mapped("crm_synced")))
+
     def test_a_cron_run_that_leaves_calls_waiting_tells_the_scheduler_to_run_again(self):
         logs = self.new_call(1, caller="+14155550160") | self.new_call(2, caller="+14155550161")
         self.miss_without_crm(logs)
@@ -254,7 +276,7 @@ class TestMissedCallCrm(MissedCallCommon):
             statements.clear()
             # The alert texts are made in the batch; each is then sent on its own (not counted here).
             with patch.object(Cursor, "execute", recording_execute), \
-                    patch.object(type(self.CallLog), "_send_alerts", lambda self, auto_commit=True, companies=None: None):
+                    patch.object(type(self.CallLog), "_send_alerts", lambda *args, **kwargs: None):
                 self.run_crm_cron()
                 self.env.flush_all()
             self.assertTrue(all(logs.mapped("crm_synced")))

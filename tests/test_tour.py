@@ -11,7 +11,6 @@ from odoo.tools import mute_logger
 from .common import CALL_LOG_LOGGER, CALLER, call_sid, write_body_in_database
 from .test_webhooks import TwilioWebhookCase
 
-
 # The browser's clock, moved as the test's is (tests/common.py, SuiteClock): what the web
 # client computes from "now" (a filter's "5 minutes ago", a dashboard's period) is then
 # what the server computes. %d: milliseconds to add to the real time.

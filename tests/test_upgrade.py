@@ -5,7 +5,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 from odoo.tests import tagged
-from odoo.tools import sql
+from odoo.tools import SQL, sql
 
 from ..hooks import uninstall_hook
 from ..models.res_partner import PHONE_SANITIZED_INDEX
@@ -14,12 +14,16 @@ from .common import MissedCallCommon
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def migration(version, stage):
+def migration_module(version, stage):
     spec = importlib.util.spec_from_file_location(
         f"crm_missed_call_textback_{stage}_{version}", MIGRATIONS / version / f"{stage}-migrate.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.migrate
+    return module
+
+
+def migration(version, stage):
+    return migration_module(version, stage).migrate
 
 
 @tagged("post_install", "-at_install")
@@ -59,20 +63,31 @@ class TestUpgrade(MissedCallCommon):
         self.assertTrue(all(field.exists() for field in fields_by_model.values()))
         self.assertEqual(others.exists(), others, "Odoo's own modules keep their claims")
 
-    def test_from_1_0_the_early_status_table_goes_and_the_contact_index_becomes_the_add_on_own(self):
-        # As 1.0 left them: crm.textback.early.status's table, with a row and its foreign
-        # key, and the index its redeclared field made under Odoo's name for it.
+    def test_from_1_0_the_early_status_table_goes(self):
+        # As 1.0 left it: crm.textback.early.status's table, with a row and its foreign key.
         self.env.cr.execute("""
-            CREATE TABLE crm_textback_early_status (
+            CREATE TABLE IF NOT EXISTS crm_textback_early_status (
                 id serial PRIMARY KEY, message_sid varchar, status varchar, error_code varchar,
                 company_id integer REFERENCES res_company(id) ON DELETE CASCADE);
             INSERT INTO crm_textback_early_status (message_sid, status, company_id) VALUES ('SM1', 'sent', %s);
-            ALTER INDEX res_partner_missed_call_phone_sanitized_index RENAME TO res_partner__phone_sanitized_index;
         """, [self.company.id])
         migration("1.1.2", "post")(self.env.cr, "18.0.1.1.1")
         self.assertFalse(sql.table_exists(self.env.cr, "crm_textback_early_status"))
-        self.assertFalse(sql.index_exists(self.env.cr, "res_partner__phone_sanitized_index"))
-        self.assertTrue(sql.index_exists(self.env.cr, PHONE_SANITIZED_INDEX))
+
+    def test_from_1_0_the_contact_index_becomes_the_add_on_own_and_is_never_doubled(self):
+        old = "res_partner__phone_sanitized_index"
+        for ours_made_too in (False, True):
+            with self.subTest(ours_made_too=ours_made_too):
+                # As 1.0's redeclared field made it, under Odoo's name for it.
+                sql.drop_index(self.env.cr, old, "res_partner")
+                self.env.cr.execute(SQL("ALTER INDEX %s RENAME TO %s", SQL.identifier(PHONE_SANITIZED_INDEX),
+                                        SQL.identifier(old)))
+                if ours_made_too:
+                    self.env["res.partner"].init()
+                migration("1.1.2", "pre")(self.env.cr, "18.0.1.1.1")
+                self.assertFalse(sql.index_exists(self.env.cr, old))
+                self.assertTrue(sql.index_exists(self.env.cr, PHONE_SANITIZED_INDEX))
+                self.assertEqual(PHONE_SANITIZED_INDEX, migration_module("1.1.2", "pre").INDEX)
 
     def test_a_new_install_runs_no_migration(self):
         for version, stage in (("1.1.0", "post"), ("1.1.2", "pre"), ("1.1.2", "post")):

@@ -169,8 +169,8 @@ class TestHostileInput(TwilioWebhookCase):
             ("/missed_call/twilio/message_status?log=%C2%B2", {"AccountSid": ACCOUNT_SID,
                                                                "MessageSid": message_sid(2), "MessageStatus": "sent"}),
             # Found by the fuzz: an id past PostgreSQL's integers failed the query (a 500).
-            ("/missed_call/twilio/message_status?log=2147483648", {"AccountSid": ACCOUNT_SID,
-                                                                   "MessageSid": message_sid(2), "MessageStatus": "sent"}),
+            ("/missed_call/twilio/message_status?log=2147483648",
+             {"AccountSid": ACCOUNT_SID, "MessageSid": message_sid(2), "MessageStatus": "sent"}),
             (f"/missed_call/twilio/recording_status?log={2**40}", self.call_params(CallSid=log.call_sid)),
             (f"/missed_call/twilio/recording_status?log={log.id}\n", self.call_params(CallSid=log.call_sid)),
             ("/missed_call/twilio/callback_status?call=" + call_sid(9) + "%0A", self.call_params(n=9)),
