@@ -72,7 +72,7 @@ class CrmMissedCallSimulation(models.TransientModel):
         with self.env.registry.cursor() as cr:
             log = self.env(cr=cr, su=True)["crm.call.log"].search([("call_sid", "=", params["CallSid"])])
             # Show the whole result at once: the CRM cron would do this within seconds.
-            log._lock_unsynced()._crm_sync_safely()
+            log._lock_rows_not_held()._crm_sync_locked()
             log_id = log.id
         return {
             "type": "ir.actions.act_window",
