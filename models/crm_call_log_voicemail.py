@@ -83,11 +83,13 @@ class CrmCallLogVoicemail(models.Model):
                            ("voicemail_next_try", "<=", fields.Datetime.now()),
                            *self._companies_domain(companies)], limit=limit, order="id")
         for log in due:
-            log._under_lock(lambda locked: locked.voicemail_state == "recorded" and locked._store_voicemail(),
-                            auto_commit)
+            log._under_lock(lambda locked: locked._store_voicemail(), auto_commit)
 
     def _store_voicemail(self):
+        """Download the recorded voicemail of this (locked) log, unless another run did."""
         self.ensure_one()
+        if self.voicemail_state != "recorded":
+            return
         if str2bool(self.env["ir.config_parameter"].sudo().get_param("database.is_neutralized"), False):
             self.write({"voicemail_state": "failed", "voicemail_error": self.env._(
                 "This database is neutralized: recordings are not downloaded.")})
